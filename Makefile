@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_ACCOUNTS ?= 50000
+DEMO_SEED     ?= 7
+DEMO_RAW      := data/generated/demo
+DEMO_WH       := data/warehouse/demo.duckdb
+DEMO_EXPORTS  := data/exports/demo
+
+.PHONY: install demo test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/sybil generate --out $(DEMO_RAW) --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED)
+	$(BIN)/sybil run --raw $(DEMO_RAW) --warehouse $(DEMO_WH) --exports $(DEMO_EXPORTS)
+	$(BIN)/sybil evaluate --truth $(DEMO_RAW)/truth.parquet --warehouse $(DEMO_WH) --exports $(DEMO_EXPORTS)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf data/generated data/warehouse data/exports .pytest_cache

@@ -1,0 +1,98 @@
+-- Behaviour of each account, for scoring and for analysts: one row per valid account.
+with
+
+signups as (
+    select * from staging.signups
+),
+
+sessions as (
+    select s.*, coalesce(a.class, 'unknown') as asn_class
+    from staging.sessions as s
+    left join ref.asn_classes as a on a.asn = s.asn
+),
+
+payments as (
+    select * from staging.payments
+),
+
+api_usage as (
+    select * from staging.api_usage
+),
+
+session_stats as (
+    select
+        account_idx,
+        count(*) as n_sessions,
+        count(distinct ip) as n_session_ips,
+        count(distinct ip_prefix) as n_session_prefixes,
+        count(distinct device_id) as n_session_devices,
+        avg((asn_class = 'datacenter')::int) as datacenter_share,
+        avg((asn_class = 'vpn')::int) as vpn_share,
+        avg((asn_class = 'mobile')::int) as mobile_share,
+        avg((asn_class = 'residential')::int) as residential_share,
+        min(ts) as first_session,
+        max(ts) as last_session
+    from sessions
+    group by account_idx
+),
+
+payment_stats as (
+    select
+        account_idx,
+        count(*) as n_payments,
+        count(distinct card_fingerprint) as n_cards,
+        count(*) filter (where status = 'failed') as n_failed,
+        count(*) filter (where status in ('disputed', 'refunded')) as n_disputed,
+        coalesce(sum(amount_usd) filter (where status = 'succeeded'), 0) as paid_usd
+    from payments
+    group by account_idx
+),
+
+api_stats as (
+    select
+        account_idx,
+        sum(requests) as requests,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        count(distinct hour) as active_hours,
+        count(distinct hour(hour)) as hours_of_day,
+        count(distinct prompt_hash) as n_templates,
+        count(distinct model) as n_models
+    from api_usage
+    group by account_idx
+),
+
+final as (
+    select
+        signups.account_idx,
+        signups.account_id,
+        signups.created_at,
+        signups.email_domain_class,
+        signups.country,
+        coalesce(session_stats.n_sessions, 0) as n_sessions,
+        coalesce(session_stats.n_session_ips, 0) as n_session_ips,
+        coalesce(session_stats.n_session_prefixes, 0) as n_session_prefixes,
+        coalesce(session_stats.n_session_devices, 0) as n_session_devices,
+        coalesce(session_stats.datacenter_share, 0) as datacenter_share,
+        coalesce(session_stats.vpn_share, 0) as vpn_share,
+        coalesce(session_stats.mobile_share, 0) as mobile_share,
+        coalesce(session_stats.residential_share, 0) as residential_share,
+        coalesce(payment_stats.n_payments, 0) as n_payments,
+        coalesce(payment_stats.n_cards, 0) as n_cards,
+        coalesce(payment_stats.n_failed, 0) as n_failed,
+        coalesce(payment_stats.n_disputed, 0) as n_disputed,
+        coalesce(payment_stats.paid_usd, 0) as paid_usd,
+        coalesce(api_stats.requests, 0) as requests,
+        coalesce(api_stats.input_tokens, 0) as input_tokens,
+        coalesce(api_stats.output_tokens, 0) as output_tokens,
+        coalesce(api_stats.active_hours, 0) as active_hours,
+        coalesce(api_stats.hours_of_day, 0) as hours_of_day,
+        coalesce(api_stats.n_templates, 0) as n_templates,
+        coalesce(api_stats.n_models, 0) as n_models
+    from signups
+    left join session_stats on session_stats.account_idx = signups.account_idx
+    left join payment_stats on payment_stats.account_idx = signups.account_idx
+    left join api_stats on api_stats.account_idx = signups.account_idx
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- How specific each shared value is: one row per (kind, key) held by two or more accounts.
+-- strength is the chance-like weight one shared value adds to a pair (kind strength, decaying
+-- with the number of accounts sharing it); values held by more than the kind's max_accounts are
+-- hubs (a campus NAT, a carrier's CGNAT address, a popular tool's template) and link nobody.
+with
+
+account_keys as (
+    select * from features.account_keys
+),
+
+key_kinds as (
+    select * from ref.key_kinds
+),
+
+counted as (
+    select kind, key, count(*) as n_accounts
+    from account_keys
+    group by kind, key
+    having count(*) >= 2
+),
+
+final as (
+    select
+        counted.kind,
+        counted.key,
+        counted.n_accounts,
+        key_kinds.family,
+        least(key_kinds.strength / (1 + ln(counted.n_accounts - 1)), 0.99) as strength,
+        counted.n_accounts <= key_kinds.max_accounts as linked
+    from counted
+    inner join key_kinds on key_kinds.kind = counted.kind
+)
+
+select * from final

@@ -1,0 +1,249 @@
+-- What each community's members share and how they behave: one row per community.
+-- Features are named, bounded where possible, and read by graph/scoring.py and by reviewers.
+with
+
+communities as (
+    select * from communities.account_communities
+),
+
+members as (
+    select communities.community, features.*
+    from communities
+    inner join features.account_features as features using (account_idx)
+),
+
+signups as (
+    select communities.community, signups.*
+    from communities
+    inner join staging.signups as signups using (account_idx)
+),
+
+-- Values held by two or more members of the same community, by kind.
+shared_keys as (
+    select communities.community, keys.kind, keys.key, count(*) as holders
+    from communities
+    inner join features.account_keys as keys using (account_idx)
+    group by all
+    having count(*) >= 2
+),
+
+shared_by_kind as (
+    select
+        community,
+        count(*) filter (where kind = 'email') as shared_mailboxes,
+        count(*) filter (where kind = 'phone') as shared_phones,
+        count(*) filter (where kind = 'device') as shared_devices,
+        count(*) filter (where kind = 'card') as shared_cards,
+        count(*) filter (where kind = 'bin_postal') as shared_bin_postals,
+        count(*) filter (where kind = 'ip') as shared_ips,
+        count(*) filter (where kind = 'prefix') as shared_prefixes,
+        count(*) filter (where kind = 'prompt') as shared_templates,
+        count(*) filter (where kind = 'prompt_hour') as shared_template_hours,
+        count(*) filter (where kind = 'name') as shared_names
+    from shared_keys
+    group by community
+),
+
+-- Share of members that hold at least one value of a kind shared inside the community.
+coverage as (
+    select
+        communities.community,
+        count(distinct account_idx) filter (where sk.kind = 'email') as mailbox_holders,
+        count(distinct account_idx) filter (where sk.kind = 'phone') as phone_holders,
+        count(distinct account_idx) filter (where sk.kind = 'device') as device_holders,
+        count(distinct account_idx) filter (where sk.kind = 'card') as card_holders,
+        count(distinct account_idx) filter (where sk.kind = 'bin_postal') as bin_postal_holders,
+        count(distinct account_idx) filter (where sk.kind in ('ip', 'prefix')) as network_holders,
+        count(distinct account_idx) filter (where sk.kind = 'prompt') as template_holders,
+        count(distinct account_idx) filter (where sk.kind = 'prompt_hour') as cohour_holders
+    from communities
+    inner join features.account_keys as keys using (account_idx)
+    inner join shared_keys as sk
+        on sk.community = communities.community and sk.kind = keys.kind and sk.key = keys.key
+    group by communities.community
+),
+
+gaps as (
+    select
+        community,
+        epoch(created_at - lag(created_at) over (
+            partition by community order by created_at, account_idx
+        )) as gap_s
+    from signups
+),
+
+cadence as (
+    select
+        community,
+        median(gap_s) as median_gap_s,
+        stddev_pop(gap_s) / nullif(avg(gap_s), 0) as gap_cv
+    from gaps
+    where gap_s is not null
+    group by community
+),
+
+bursts as (
+    select community, max(n) as max_signups_in_hour
+    from (
+        select community, date_trunc('hour', created_at) as h, count(*) as n
+        from signups
+        group by all
+    )
+    group by community
+),
+
+identity as (
+    select
+        community,
+        count(*) as size,
+        min(created_at) as first_signup,
+        max(created_at) as last_signup,
+        count(distinct email_mailbox) as n_mailboxes,
+        count(distinct email_domain) as n_email_domains,
+        avg((email_domain_class = 'disposable')::int) as disposable_share,
+        avg((email_domain_class = 'free')::int) as free_email_share,
+        avg((email_domain_class = 'organisation')::int) as organisation_share,
+        avg((email_domain_class = 'education')::int) as education_share,
+        count(distinct phone_key) as n_phones,
+        count(phone_key) as n_with_phone,
+        count(distinct device_id) as n_signup_devices
+    from signups
+    group by community
+),
+
+payments as (
+    select communities.community, p.*
+    from communities
+    inner join staging.payments as p using (account_idx)
+),
+
+payment_stats as (
+    select
+        community,
+        count(distinct account_idx) as n_paying,
+        count(*) as n_payments,
+        count(distinct card_fingerprint) as n_cards,
+        count(distinct card_bin) as n_bins,
+        count(distinct billing_postal) as n_postals,
+        avg((status = 'failed')::int) as failed_rate,
+        avg((status in ('disputed', 'refunded'))::int) as dispute_rate
+    from payments
+    group by community
+),
+
+behaviour as (
+    select
+        community,
+        avg(datacenter_share) as datacenter_share,
+        avg(vpn_share) as vpn_share,
+        avg(mobile_share) as mobile_share,
+        avg(residential_share) as residential_share,
+        sum(n_session_ips) / nullif(sum(n_sessions), 0) as ips_per_session,
+        avg(n_sessions) as sessions_per_account,
+        avg(requests) as requests_per_account,
+        sum(output_tokens) / nullif(sum(input_tokens), 0) as output_input_ratio,
+        avg(hours_of_day) as hours_of_day_per_account,
+        avg((requests > 0)::int) as api_active_share
+    from members
+    group by community
+),
+
+cluster_hours as (
+    select communities.community, count(distinct hour(u.hour)) as hours_of_day
+    from communities
+    inner join staging.api_usage as u using (account_idx)
+    group by communities.community
+),
+
+internal_edges as (
+    select
+        a.community,
+        count(*) as n_edges,
+        sum(e.weight) as edge_weight,
+        count(*) filter (where list_contains(e.families, 'identity')) as identity_edges,
+        count(*) filter (where list_contains(e.families, 'payment')) as payment_edges,
+        count(*) filter (where list_contains(e.families, 'device')) as device_edges,
+        count(*) filter (where list_contains(e.families, 'network')) as network_edges,
+        count(*) filter (where list_contains(e.families, 'behaviour')) as behaviour_edges
+    from edges.similarity_edges as e
+    inner join communities as a on a.account_idx = e.src
+    inner join communities as b on b.account_idx = e.dst and b.community = a.community
+    group by a.community
+),
+
+final as (
+    select
+        identity.community,
+        identity.size,
+        identity.first_signup,
+        identity.last_signup,
+        epoch(identity.last_signup - identity.first_signup) / 3600.0 as signup_span_hours,
+        cadence.median_gap_s,
+        cadence.gap_cv,
+        bursts.max_signups_in_hour,
+        identity.n_mailboxes,
+        identity.n_email_domains,
+        identity.disposable_share,
+        identity.free_email_share,
+        identity.organisation_share,
+        identity.education_share,
+        identity.n_phones,
+        identity.n_with_phone,
+        identity.n_signup_devices,
+        coalesce(payment_stats.n_paying, 0) as n_paying,
+        coalesce(payment_stats.n_payments, 0) as n_payments,
+        coalesce(payment_stats.n_cards, 0) as n_cards,
+        coalesce(payment_stats.n_bins, 0) as n_bins,
+        coalesce(payment_stats.n_postals, 0) as n_postals,
+        coalesce(payment_stats.failed_rate, 0) as failed_rate,
+        coalesce(payment_stats.dispute_rate, 0) as dispute_rate,
+        behaviour.datacenter_share,
+        behaviour.vpn_share,
+        behaviour.mobile_share,
+        behaviour.residential_share,
+        coalesce(behaviour.ips_per_session, 0) as ips_per_session,
+        behaviour.sessions_per_account,
+        behaviour.requests_per_account,
+        coalesce(behaviour.output_input_ratio, 0) as output_input_ratio,
+        behaviour.hours_of_day_per_account,
+        behaviour.api_active_share,
+        coalesce(cluster_hours.hours_of_day, 0) as cluster_hours_of_day,
+        coalesce(shared_by_kind.shared_mailboxes, 0) as shared_mailboxes,
+        coalesce(shared_by_kind.shared_phones, 0) as shared_phones,
+        coalesce(shared_by_kind.shared_devices, 0) as shared_devices,
+        coalesce(shared_by_kind.shared_cards, 0) as shared_cards,
+        coalesce(shared_by_kind.shared_bin_postals, 0) as shared_bin_postals,
+        coalesce(shared_by_kind.shared_ips, 0) as shared_ips,
+        coalesce(shared_by_kind.shared_prefixes, 0) as shared_prefixes,
+        coalesce(shared_by_kind.shared_templates, 0) as shared_templates,
+        coalesce(shared_by_kind.shared_template_hours, 0) as shared_template_hours,
+        coalesce(shared_by_kind.shared_names, 0) as shared_names,
+        coalesce(coverage.mailbox_holders, 0) / identity.size as mailbox_coverage,
+        coalesce(coverage.phone_holders, 0) / identity.size as phone_coverage,
+        coalesce(coverage.device_holders, 0) / identity.size as device_coverage,
+        coalesce(coverage.card_holders, 0) / identity.size as card_coverage,
+        coalesce(coverage.bin_postal_holders, 0) / identity.size as bin_postal_coverage,
+        coalesce(coverage.network_holders, 0) / identity.size as network_coverage,
+        coalesce(coverage.template_holders, 0) / identity.size as template_coverage,
+        coalesce(coverage.cohour_holders, 0) / identity.size as cohour_coverage,
+        coalesce(internal_edges.n_edges, 0) as n_edges,
+        coalesce(internal_edges.edge_weight, 0) as edge_weight,
+        2.0 * coalesce(internal_edges.edge_weight, 0) / (identity.size * (identity.size - 1))
+            as weighted_density,
+        coalesce(internal_edges.identity_edges, 0) as identity_edges,
+        coalesce(internal_edges.payment_edges, 0) as payment_edges,
+        coalesce(internal_edges.device_edges, 0) as device_edges,
+        coalesce(internal_edges.network_edges, 0) as network_edges,
+        coalesce(internal_edges.behaviour_edges, 0) as behaviour_edges
+    from identity
+    left join cadence using (community)
+    left join bursts using (community)
+    left join payment_stats using (community)
+    left join behaviour using (community)
+    left join cluster_hours using (community)
+    left join shared_by_kind using (community)
+    left join coverage using (community)
+    left join internal_edges using (community)
+)
+
+select * from final order by community

@@ -1,0 +1,97 @@
+-- Every raw signup, typed and normalized, with the reason it is rejected (null when valid).
+-- One row per raw row.
+with
+
+source as (
+    select * from raw.signups
+),
+
+email_domains as (
+    select * from ref.email_domains
+),
+
+typed as (
+    select
+        _row,
+        nullif(trim(account_id::varchar), '') as account_id,
+        try_cast(created_at as timestamptz) as created_at_tz,
+        created_at is null as created_at_missing,
+        email::varchar as email_raw,
+        email_clean(email::varchar) as email_clean,
+        nullif(trim(name::varchar), '') as name,
+        nullif(trim(phone::varchar), '') as phone_raw,
+        upper(nullif(trim(country::varchar), '')) as country,
+        nullif(trim(ip::varchar), '') as ip_raw,
+        ip_norm(ip::varchar) as ip,
+        nullif(trim(user_agent::varchar), '') as user_agent,
+        lower(nullif(trim(device_id::varchar), '')) as device_id
+    from source
+),
+
+emails as (
+    select
+        typed.*,
+        email_usable(email_clean) as email_ok,
+        email_local(email_clean) as email_local,
+        email_domain(email_clean) as email_domain
+    from typed
+),
+
+mailboxes as (
+    select
+        emails.*,
+        coalesce(d.canonical_domain, emails.email_domain) as email_canonical_domain,
+        case
+            when d.class is not null then d.class
+            when regexp_matches(emails.email_domain, '(^|\.)(edu|ac\.[a-z]{2}|edu\.[a-z]{2})$')
+                then 'education'
+            else 'organisation'
+        end as email_domain_class,
+        coalesce(d.strip_dots, false) as strip_dots,
+        coalesce(d.strip_plus, false) as strip_plus
+    from emails
+    left join email_domains as d on d.domain = emails.email_domain
+),
+
+final as (
+    select
+        _row,
+        account_id,
+        timezone('UTC', created_at_tz) as created_at,
+        email_raw,
+        case when email_ok then
+            (case when strip_dots then replace(local_base, '.', '') else local_base end)
+            || '@' || email_canonical_domain
+        end as email_mailbox,
+        case when email_ok then email_canonical_domain end as email_domain,
+        case when email_ok then email_domain_class end as email_domain_class,
+        name,
+        name_key(name) as name_key,
+        phone_raw,
+        phone_digits(phone_raw) as phone_digits,
+        phone_key(phone_raw) as phone_key,
+        country,
+        ip,
+        ip_prefix(ip) as ip_prefix,
+        user_agent,
+        device_id,
+        case
+            when account_id is null then 'null account_id'
+            when count(*) over (partition by account_id) > 1 then 'duplicate account_id'
+            when created_at_missing then 'null created_at'
+            when created_at_tz is null then 'unparseable created_at'
+            when not email_ok then 'email without a usable address'
+            when ip_raw is not null and ip is null then 'invalid ip'
+        end as _reason
+    from (
+        select
+            *,
+            case
+                when strip_plus and email_local like '_%+%' then split_part(email_local, '+', 1)
+                else email_local
+            end as local_base
+        from mailboxes
+    )
+)
+
+select * from final

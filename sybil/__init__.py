@@ -1,0 +1,1 @@
+"""The `sybil` command: generate a synthetic world, run the pipeline, evaluate it."""

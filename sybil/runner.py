@@ -1,0 +1,130 @@
+"""`sybil run`: materialize the Dagster job in-process, the same definitions the UI shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from pipelines.definitions import build_definitions
+from pipelines.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    seconds: float
+    failed_step: str = ""
+    reason: str = ""
+    summary: str = ""
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    seed: int | None = None,
+    run_config: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """Run every asset once; never raises for a failed step, reports it instead."""
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("sybil_job")
+    config: dict[str, Any] = {
+        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+        **(run_config or {}),
+    }
+    if seed is not None:
+        ops = config.setdefault("ops", {})
+        ops.setdefault("communities__account_communities", {"config": {}})["config"]["seed"] = seed
+    started = time.perf_counter()
+    result = job.execute_in_process(run_config=config, raise_on_error=False)
+    seconds = time.perf_counter() - started
+    step_seconds = _step_seconds(result)
+    if progress:
+        for step, secs in step_seconds.items():
+            progress(f"  {step:<40} {secs:7.2f} s")
+    if not result.success:
+        step, reason = _failure(result)
+        return RunOutcome(False, seconds, step, reason, step_seconds=step_seconds)
+    return RunOutcome(
+        True, seconds, summary=summarize(settings, seconds), step_seconds=step_seconds
+    )
+
+
+def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
+    starts: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for event in result.all_events:
+        if event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = event.timestamp
+        elif (
+            event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts
+        ):
+            durations[event.step_key] = event.timestamp - starts[event.step_key]
+    return durations
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
+    """The first failed step and a one-line reason (a Failure's description, else the error)."""
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        user = getattr(data, "user_failure_data", None)
+        if user is not None and user.description:
+            return event.step_key or "?", user.description
+        error = data.error
+        while error is not None and error.cause is not None and not error.message.strip():
+            error = error.cause
+        # Dagster wraps user errors; the cause holds the original exception's message.
+        if error is not None and error.cause is not None:
+            error = error.cause
+        message = error.message.strip().splitlines()[0] if error else "unknown error"
+        return event.step_key or "?", message
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            evaluation = getattr(data, "evaluation", data)
+            if not getattr(evaluation, "passed", True):
+                return event.step_key or "?", f"check {evaluation.check_name} failed"
+    return "?", "the run failed without a step failure"
+
+
+def summarize(settings: Settings, seconds: float) -> str:
+    """What a person wants after a run: volumes, clusters and the riskiest few."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        accounts, quarantined, edges = con.sql(
+            "select (select count(*) from staging.signups), "
+            "(select count(*) from staging.quarantine), "
+            "(select count(*) from edges.similarity_edges)"
+        ).fetchall()[0]
+        clusters, flagged, review, banned = con.sql(
+            "select count(*), count(*) filter (where flagged), count(*) filter (where review), "
+            "(select count(*) from published.ban_list) from published.clusters"
+        ).fetchall()[0]
+        top = con.sql(
+            "select cluster_id, size, risk_score, tier, evidence from published.clusters "
+            "order by flagged desc, risk_score desc, size desc limit 10"
+        ).fetchall()
+    finally:
+        con.close()
+    lines = [
+        f"sybil run finished in {seconds:.1f} s: {accounts:,} accounts, {quarantined:,} rows "
+        f"quarantined, {edges:,} edges, {clusters:,} clusters ({flagged:,} flagged, "
+        f"{review:,} for review), {banned:,} accounts on the ban list "
+        f"({settings.exports / 'ban_list.csv'})",
+        "",
+        f"{'cluster_id':<14} {'size':>6} {'risk':>5} {'tier':<8} evidence",
+    ]
+    for cluster_id, size, risk, tier, evidence in top:
+        text = evidence if len(evidence) <= 150 else evidence[:147] + "..."
+        lines.append(f"{cluster_id:<14} {size:>6} {risk:>5.2f} {tier:<8} {text}")
+    return "\n".join(lines)
