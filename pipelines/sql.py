@@ -65,8 +65,13 @@ def create_table(
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     check_table_name(table)
-    row = con.sql(f"select count(*) from {table}").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, f"select count(*) from {table}"))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> Any:
+    """The single value of a one-row, one-column query (None when it returns no row)."""
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -1,7 +1,5 @@
 """A thin asset whose table is one SQL file: `sql/<layer>/<name>.sql` -> `<layer>.<name>`."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Communities: seeded Leiden over the similarity graph, connected components first."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 import dagster as dg

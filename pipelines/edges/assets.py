@@ -1,7 +1,5 @@
 """Edges: the account similarity graph, built in DuckDB from shared keys."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.resources import Warehouse
@@ -36,8 +34,8 @@ def similarity_edges(config: EdgeConfig, warehouse: Warehouse) -> dg.Materialize
             "select (select count(*) from staging.signups), "
             "(select count(distinct x) from (select src as x from edges.similarity_edges "
             "union all select dst from edges.similarity_edges))"
-        ).fetchone()
-    accounts, linked = (int(stats[0]), int(stats[1])) if stats else (0, 0)
+        ).fetchall()[0]
+    accounts, linked = int(stats[0]), int(stats[1])
     return dg.MaterializeResult(
         metadata={
             "rows": rows,

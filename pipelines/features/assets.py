@@ -1,7 +1,5 @@
 """Features: the identifiers accounts share, how specific each is, and per-account behaviour."""
 
-from __future__ import annotations
-
 from pipelines.sql_asset import sql_table_asset
 
 _STAGED = [["staging", t] for t in ("signups", "payments", "sessions", "api_usage")]

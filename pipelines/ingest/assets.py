@@ -1,15 +1,10 @@
 """Ingest: one asset per input table (`raw.*`) and per reference table (`ref.*`)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.ingest.contract import INPUT_TABLES, InputTable
-from pipelines.ingest.reader import InputError, load_raw
+from pipelines.ingest.reader import REFERENCE_TABLES, InputError, load_raw, load_reference
 from pipelines.resources import Folders, Warehouse
-from pipelines.sql import REFERENCE_DIR
-
-REFERENCE_TABLES = ("email_domains", "asn_classes", "key_kinds")
 
 
 def _raw_asset(table: InputTable) -> dg.AssetsDefinition:
@@ -43,16 +38,9 @@ def _reference_asset(name: str) -> dg.AssetsDefinition:
         kinds={"duckdb"},
     )
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        path = REFERENCE_DIR / f"{name}.csv"
         with warehouse.connect() as con:
-            con.execute("create schema if not exists ref")
-            con.execute(
-                f"create or replace table ref.{name} as "
-                "select * from read_csv($path, header = true, auto_detect = true)",
-                {"path": str(path)},
-            )
-            row = con.sql(f"select count(*) from ref.{name}").fetchone()
-        return dg.MaterializeResult(metadata={"rows": int(row[0]) if row else 0})
+            rows = load_reference(con, name)
+        return dg.MaterializeResult(metadata={"rows": rows})
 
     return _asset
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.contract import InputTable
+from pipelines.sql import REFERENCE_DIR, row_count
+
+REFERENCE_TABLES = ("email_domains", "asn_classes", "key_kinds")
 
 
 class InputError(ValueError):
@@ -75,9 +78,21 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
         )
     except duckdb.Error as exc:
         raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
-    row = con.sql(f"select count(*) from {target}").fetchone()
-    return int(row[0]) if row else 0
+    return row_count(con, target)
 
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Create `ref.<name>` from `data/reference/<name>.csv`, shipped with the code."""
+    if name not in REFERENCE_TABLES:
+        raise ValueError(f"not a reference table: {name!r}")
+    con.execute("create schema if not exists ref")
+    con.execute(
+        f"create or replace table ref.{name} as "
+        "select * from read_csv($path, header = true, auto_detect = true)",
+        {"path": str(REFERENCE_DIR / f"{name}.csv")},
+    )
+    return row_count(con, f"ref.{name}")

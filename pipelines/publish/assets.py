@@ -1,7 +1,5 @@
 """Publish: the `published` schema, replaced in one transaction, and the ban list export."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """Integrity checks on the published tables: SQL files that return the violating rows."""
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 

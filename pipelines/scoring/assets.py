@@ -1,7 +1,5 @@
 """Scoring: cluster features in SQL, then a risk score, a tier and readable evidence."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from graph.scoring import ScoringParams, score_clusters

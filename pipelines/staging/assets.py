@@ -1,7 +1,5 @@
 """Staging: typed, normalized, validated tables; rejected rows go to quarantine with a reason."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.resources import Warehouse

@@ -1,0 +1,161 @@
+"""Ingest and staging on hand-built input: every raw row is staged or quarantined with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest.contract import INPUT_TABLES
+from pipelines.ingest.reader import InputError, load_raw, load_reference
+from pipelines.sql import load_macros
+from pipelines.staging.split import stage_table
+
+SIGNUPS = """account_id,created_at,email,name,phone,country,ip,user_agent,device_id,extra
+a1,2026-01-01T10:00:00Z,  John.Doe+x@Gmail.com ,John Doe,+1 415 555 0134,us,1.2.3.4,UA,D1,k
+a2,2026-01-01 11:00:00+02:00,johndoe@googlemail.com,"Doe, John",(415) 555-0134,US,::ffff:1.2.3.9,UA,d1,k
+a3,2026-01-02T00:00:00Z,x@mailinator.com,,,DE,2001:db8::1,UA,,k
+a4,not a time,y@example.org,,,US,1.2.3.4,UA,,k
+a5,2026-01-02T00:00:00Z,no-at-sign,,,US,1.2.3.4,UA,,k
+a6,2026-01-02T00:00:00Z,z@example.org,,,US,999.1.2.3,UA,,k
+a7,2026-01-02T00:00:00Z,dup@example.org,,,US,,UA,,k
+a7,2026-01-02T00:00:00Z,dup@example.org,,,US,,UA,,k
+,2026-01-02T00:00:00Z,null@example.org,,,US,,UA,,k
+a8,2026-01-03T00:00:00Z,s@stateu.edu,,,US,,UA,,k
+"""
+
+PAYMENTS = """payment_id,account_id,created_at,method,card_fingerprint,card_bin,card_country,billing_name,billing_postal,amount_usd,status
+p1,a1,2026-01-05T00:00:00Z,card,FP1,411111,US,John Doe,94107,20.0,succeeded
+p2,a2,2026-01-05T00:00:00Z,card,fp1,411111,US,John Doe,94 107,-5,succeeded
+p3,a2,2026-01-05T00:00:00Z,card,fp1,411111,US,John Doe,94107,NaN,failed
+p4,ghost,2026-01-05T00:00:00Z,card,fp2,411111,US,,,1,succeeded
+p1,a1,2026-01-06T00:00:00Z,card,FP1,411111,US,John Doe,94107,20.0,succeeded
+"""
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "signups.csv").write_text(SIGNUPS)
+    (raw / "payments.csv").write_text(PAYMENTS)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("set TimeZone = 'UTC'")
+    load_macros(con)
+    for name in ("email_domains", "asn_classes", "key_kinds"):
+        load_reference(con, name)
+    for table in INPUT_TABLES.values():
+        load_raw(con, raw, table)
+    return con
+
+
+def test_signups_are_staged_or_quarantined_with_reasons(warehouse):
+    counts = stage_table(warehouse, "signups")
+    assert counts.raw == 10
+    assert counts.reconciles
+    assert counts.reasons == {
+        "duplicate account_id": 2,
+        "email without a usable address": 1,
+        "invalid ip": 1,
+        "null account_id": 1,
+        "unparseable created_at": 1,
+    }
+    rows = warehouse.sql(
+        "select account_id, account_idx, email_mailbox, email_domain_class, phone_key, "
+        "name_key, ip, ip_prefix, device_id, created_at::varchar "
+        "from staging.signups order by account_id"
+    ).fetchall()
+    assert rows == [
+        (
+            "a1",
+            0,
+            "johndoe@gmail.com",
+            "free",
+            "4155550134",
+            "doe john",
+            "1.2.3.4",
+            "1.2.3.0/24",
+            "d1",
+            "2026-01-01 10:00:00",
+        ),
+        (
+            "a2",
+            1,
+            "johndoe@gmail.com",
+            "free",
+            "4155550134",
+            "doe john",
+            "1.2.3.9",
+            "1.2.3.0/24",
+            "d1",
+            "2026-01-01 09:00:00",
+        ),
+        (
+            "a3",
+            2,
+            "x@mailinator.com",
+            "disposable",
+            None,
+            None,
+            "2001:0db8:0000:0000:0000:0000:0000:0001",
+            "2001:0db8:0000:0000::/64",
+            None,
+            "2026-01-02 00:00:00",
+        ),
+        ("a8", 3, "s@stateu.edu", "education", None, None, None, None, None, "2026-01-03 00:00:00"),
+    ]
+
+
+def test_quarantined_rows_keep_the_raw_record(warehouse):
+    stage_table(warehouse, "signups")
+    record = warehouse.sql(
+        "select record from staging.signups_rejects where reason = 'invalid ip'"
+    ).fetchall()[0][0]
+    assert '"ip":"999.1.2.3"' in record
+    assert '"extra":"k"' in record
+
+
+def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
+    stage_table(warehouse, "signups")
+    counts = stage_table(warehouse, "payments")
+    assert counts.reconciles
+    assert counts.reasons == {
+        "amount_usd is NaN": 1,
+        "duplicate payment_id": 1,
+        "negative amount_usd": 1,
+        "unknown account_id": 1,
+    }
+    assert warehouse.sql(
+        "select payment_id, card_fingerprint, billing_postal from staging.payments"
+    ).fetchall() == [("p1", "fp1", "94107")]
+
+
+def test_absent_optional_table_is_empty_and_reconciles(warehouse):
+    stage_table(warehouse, "signups")
+    counts = stage_table(warehouse, "sessions")
+    assert (counts.raw, counts.clean, counts.rejected) == (0, 0, 0)
+
+
+def test_missing_required_column_names_table_and_column(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "signups.csv").write_text("account_id,created_at\na1,2026-01-01T00:00:00Z\n")
+    con = duckdb.connect()
+    with pytest.raises(InputError, match=r"signups: required column email missing"):
+        load_raw(con, raw, INPUT_TABLES["signups"])
+
+
+def test_missing_required_table_is_a_clear_error(tmp_path):
+    con = duckdb.connect()
+    with pytest.raises(InputError, match=r"signups: required table not found"):
+        load_raw(con, tmp_path, INPUT_TABLES["signups"])
+
+
+def test_two_inputs_for_one_table_is_ambiguous(tmp_path):
+    (tmp_path / "signups.csv").write_text("account_id,created_at,email\n")
+    (tmp_path / "signups").mkdir()
+    (tmp_path / "signups" / "part-0.parquet").write_bytes(b"")
+    con = duckdb.connect()
+    with pytest.raises(InputError, match="more than one input"):
+        load_raw(con, tmp_path, INPUT_TABLES["signups"])
