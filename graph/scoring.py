@@ -74,7 +74,10 @@ def signals(features: pl.DataFrame) -> pl.DataFrame:
         round_the_clock=_ramp("hours_of_day_per_account", 9, 14),
         # behaviour: extraction-shaped use (long answers to short prompts) at volume, in step
         distillation=_ramp("output_input_ratio", 3.0, 6.0) * _ramp("api_active_share", 0.3, 0.6),
-        lockstep=_ramp("cohour_coverage", 0.3, 0.7) * _ramp("size", 5, 10),
+        # (in step around the clock: a team in step during office hours is what teams do)
+        lockstep=_ramp("cohour_coverage", 0.3, 0.7)
+        * _ramp("size", 5, 10)
+        * _ramp("cluster_hours_of_day", 14, 20),
     )
 
 
