@@ -42,9 +42,13 @@ def run_pipeline(
         ops = config.setdefault("ops", {})
         ops.setdefault("communities__account_communities", {"config": {}})["config"]["seed"] = seed
     started = time.perf_counter()
-    result = job.execute_in_process(run_config=config, raise_on_error=False)
-    seconds = time.perf_counter() - started
-    step_seconds = _step_seconds(result)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
+        seconds = time.perf_counter() - started
+        step_seconds = {
+            stat.step_key: (stat.end_time or stat.start_time or 0) - (stat.start_time or 0)
+            for stat in instance.get_run_step_stats(result.run_id)
+        }
     if progress:
         for step, secs in step_seconds.items():
             progress(f"  {step:<40} {secs:7.2f} s")
@@ -54,21 +58,6 @@ def run_pipeline(
     return RunOutcome(
         True, seconds, summary=summarize(settings, seconds), step_seconds=step_seconds
     )
-
-
-def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
-    starts: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for event in result.all_events:
-        if event.step_key is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            starts[event.step_key] = event.timestamp
-        elif (
-            event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts
-        ):
-            durations[event.step_key] = event.timestamp - starts[event.step_key]
-    return durations
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:

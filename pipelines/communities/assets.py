@@ -37,12 +37,12 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         # Sorted, so the graph (and with it Leiden's result) does not depend on scan order.
         edges = con.sql(
             "select src, dst, weight from edges.similarity_edges order by src, dst"
-        ).arrow()
+        ).pl()
         result = detect_communities(
             n_nodes=n_accounts,
-            src=np.asarray(edges.column("src").to_numpy(), dtype=np.int64),
-            dst=np.asarray(edges.column("dst").to_numpy(), dtype=np.int64),
-            weight=np.asarray(edges.column("weight").to_numpy(), dtype=np.float64),
+            src=edges["src"].to_numpy().astype(np.int64),
+            dst=edges["dst"].to_numpy().astype(np.int64),
+            weight=edges["weight"].to_numpy().astype(np.float64),
             seed=config.seed,
             objective=config.objective,
             resolution=config.resolution,
@@ -61,7 +61,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
     return dg.MaterializeResult(
         metadata={
             "accounts": n_accounts,
-            "edges": edges.num_rows,
+            "edges": edges.height,
             "communities": result.n_communities,
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
