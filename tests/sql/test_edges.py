@@ -1,0 +1,105 @@
+"""Edge building in SQL: hub values add no cliques, weights and evidence are right."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import duckdb
+import pytest
+
+from pipelines.ingest.reader import load_reference
+from pipelines.sql import create_table
+
+
+def build_edges(
+    con: duckdb.DuckDBPyConnection,
+    keys: list[tuple[int, str, str]],
+    *,
+    max_chords: int = 4,
+    min_weight: float = 0.0,
+) -> list[tuple]:
+    load_reference(con, "key_kinds")
+    con.execute("create schema if not exists features")
+    con.execute(
+        "create or replace table features.account_keys "
+        "(account_idx integer, kind varchar, key varchar)"
+    )
+    con.executemany("insert into features.account_keys values (?, ?, ?)", keys)
+    create_table(con, "features.key_stats", "features/key_stats")
+    create_table(
+        con,
+        "edges.similarity_edges",
+        "edges/similarity_edges",
+        {"max_chords": max_chords, "min_weight": min_weight},
+    )
+    return con.sql(
+        "select src, dst, weight, n_shared, kinds, families from edges.similarity_edges "
+        "order by src, dst"
+    ).fetchall()
+
+
+def test_small_group_is_a_clique_with_evidence(con):
+    keys = [(i, "card", "fp1") for i in range(4)] + [(0, "phone", "123"), (1, "phone", "123")]
+    edges = build_edges(con, keys)
+    assert [(s, d) for s, d, *_ in edges] == list(itertools.combinations(range(4), 2))
+    by_pair = {(s, d): (w, n, kinds, fams) for s, d, w, n, kinds, fams in edges}
+    weight, n_shared, kinds, families = by_pair[(0, 1)]
+    assert n_shared == 2
+    assert kinds == ["card", "phone"]
+    assert families == ["identity", "payment"]
+    # noisy-OR of the two values: card shared by 4, phone by 2 (strength 0.90 at n=2)
+    card = 0.95 / (1 + math.log(4 - 1))
+    assert weight == pytest.approx(1 - (1 - card) * (1 - 0.90), abs=1e-3)
+    assert by_pair[(2, 3)][1] == 1
+
+
+def test_value_shared_by_5000_accounts_adds_no_clique(con):
+    """A card held by 5,000 accounts is linked as a ring with chords, not 12.5M pairs."""
+    n = 5000
+    edges = build_edges(con, [(i, "card", "shared") for i in range(n)], max_chords=4)
+    assert len(edges) <= 4 * n
+    assert len(edges) >= 3 * n
+    degree = [0] * n
+    for s, d, *_ in edges:
+        degree[s] += 1
+        degree[d] += 1
+    assert max(degree) <= 8
+    assert min(degree) >= 1  # everyone still linked to the group
+
+
+def test_hub_over_the_kinds_cap_links_nobody(con):
+    """An IP shared by more accounts than ip's max_accounts (a NAT, a VPN exit) makes no edge."""
+    keys = [(i, "ip", "10.0.0.1") for i in range(300)] + [
+        (0, "ip", "1.1.1.1"),
+        (1, "ip", "1.1.1.1"),
+    ]
+    edges = build_edges(con, keys)
+    assert [(s, d) for s, d, *_ in edges] == [(0, 1)]
+    stats = con.sql(
+        "select key, n_accounts, linked from features.key_stats order by key"
+    ).fetchall()
+    assert stats == [("1.1.1.1", 2, True), ("10.0.0.1", 300, False)]
+
+
+def test_strength_falls_with_the_number_of_holders(con):
+    keys = [(i, "device", "small") for i in range(2)] + [
+        (i, "device", "big") for i in range(10, 60)
+    ]
+    build_edges(con, keys)
+    small, big = con.sql("select strength from features.key_stats order by n_accounts").fetchall()
+    assert small[0] > big[0] > 0
+
+
+def test_min_weight_drops_faint_pairs(con):
+    keys = [(0, "user_agent", "ua"), (1, "user_agent", "ua"), (2, "card", "c"), (3, "card", "c")]
+    edges = build_edges(con, keys, min_weight=0.1)
+    assert [(s, d) for s, d, *_ in edges] == [(2, 3)]
+
+
+def test_edges_are_deterministic(con):
+    keys = [(i, "prompt_hour", f"t{i % 7}") for i in range(400)]
+    first = build_edges(con, keys)
+    second = build_edges(con, keys)
+    assert first == second
+    assert all(s < d for s, d, *_ in first)
