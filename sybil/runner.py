@@ -35,7 +35,7 @@ def run_pipeline(
     defs = build_definitions(settings)
     job = defs.resolve_job_def("sybil_job")
     config: dict[str, Any] = {
-        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
         **(run_config or {}),
     }
     if seed is not None:

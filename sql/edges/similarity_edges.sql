@@ -4,7 +4,9 @@
 -- (in a per-account pseudo-random order) and each is joined to the members 1, 2, 4, ... places
 -- ahead, at most $max_chords chords. Small groups stay cliques; large ones become expander-like
 -- graphs of about n*max_chords edges, so the edge count stays linear in the input.
--- Pair weight: noisy-OR over shared values, 1 - prod(1 - strength).
+-- Pair weight: noisy-OR over shared values, 1 - prod(1 - strength). The log terms are summed as
+-- fixed-point integers: integer sums do not depend on the order parallel threads add them in,
+-- so the same input gives bit-identical weights (and so identical clusters).
 with
 
 linked_keys as (
@@ -61,7 +63,7 @@ per_kind as (
         kind,
         any_value(family) as family,
         count(*) as n_values,
-        sum(ln(1 - strength)) as log_miss
+        sum(round(ln(1 - strength) * 1e12)::bigint) as log_miss_fixed
     from per_value
     group by src, dst, kind
 ),
@@ -70,7 +72,7 @@ final as (
     select
         src::integer as src,
         dst::integer as dst,
-        1 - exp(sum(log_miss)) as weight,
+        1 - exp(sum(log_miss_fixed) / 1e12) as weight,
         sum(n_values)::integer as n_shared,
         list_sort(list(kind)) as kinds,
         list_sort(list(distinct family)) as families,
@@ -78,7 +80,7 @@ final as (
             as kind_counts
     from per_kind
     group by src, dst
-    having 1 - exp(sum(log_miss)) >= $min_weight
+    having 1 - exp(sum(log_miss_fixed) / 1e12) >= $min_weight
 )
 
 select * from final
