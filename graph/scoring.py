@@ -218,14 +218,15 @@ def _evidence_text(r: dict[str, object]) -> str:
         facts.append(
             (
                 f("datacenter"),
-                f"[network] {f('datacenter_share'):.0%} of sessions from hosting providers",
+                f"[network] {f('datacenter_share'):.0%} of accounts mostly on hosting "
+                "providers' IPs",
             )
         )
     if f("proxy_rotation") > 0:
         facts.append(
             (
                 f("proxy_rotation"),
-                f"[network] a new IP in {f('ips_per_session'):.0%} of sessions "
+                f"[network] a new IP in {f('ips_per_session'):.0%} of sessions (median) "
                 "(residential proxy rotation)",
             )
         )

@@ -4,8 +4,10 @@ from typing import Literal
 
 import dagster as dg
 import numpy as np
+import polars as pl
 
 from graph import detect_communities
+from graph.pruning import prune_weak_members
 from pipelines.resources import Warehouse
 from pipelines.sql import row_count
 
@@ -15,10 +17,12 @@ class CommunityConfig(dg.Config):
 
     seed: int = 7
     objective: Literal["CPM", "modularity"] = "CPM"
-    resolution: float = 0.05
+    resolution: float = 0.02
     beta: float = 0.01
     n_iterations: int = -1
     min_size: int = 2
+    # Members tied to their community by less summed edge weight than this are left out of it.
+    min_member_strength: float = 0.3
 
 
 @dg.asset(
@@ -38,11 +42,14 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         edges = con.sql(
             "select src, dst, weight from edges.similarity_edges order by src, dst"
         ).pl()
+        src = edges["src"].to_numpy().astype(np.int64)
+        dst = edges["dst"].to_numpy().astype(np.int64)
+        weight = edges["weight"].to_numpy().astype(np.float64)
         result = detect_communities(
             n_nodes=n_accounts,
-            src=edges["src"].to_numpy().astype(np.int64),
-            dst=edges["dst"].to_numpy().astype(np.int64),
-            weight=edges["weight"].to_numpy().astype(np.float64),
+            src=src,
+            dst=dst,
+            weight=weight,
             seed=config.seed,
             objective=config.objective,
             resolution=config.resolution,
@@ -50,19 +57,36 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             n_iterations=config.n_iterations,
             min_size=config.min_size,
         )
-        members = result.to_polars().rename({"node": "account_idx"})  # noqa: F841 (used in SQL)
+        membership = prune_weak_members(
+            result.membership,
+            src=src,
+            dst=dst,
+            weight=weight,
+            min_strength=config.min_member_strength,
+            min_size=config.min_size,
+        )
+        kept = np.flatnonzero(membership >= 0)
+        members = pl.DataFrame(  # noqa: F841 (read by the SQL below)
+            {
+                "account_idx": kept.astype(np.int32),
+                "community": membership[kept],
+                "component": result.component[kept],
+            }
+        )
         con.execute("create schema if not exists communities")
         con.execute(
             "create or replace table communities.account_communities as "
             "select account_idx::integer as account_idx, community::integer as community, "
             "component::integer as component from members order by account_idx"
         )
-    sizes = result.sizes()
+    sizes = np.bincount(membership[membership >= 0]) if kept.size else np.zeros(0, np.int64)
     return dg.MaterializeResult(
         metadata={
             "accounts": n_accounts,
             "edges": edges.height,
-            "communities": result.n_communities,
+            "communities": int(sizes.size),
+            "leiden_communities": result.n_communities,
+            "pruned_members": int((result.membership >= 0).sum() - kept.size),
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
             "quality": float(result.quality),

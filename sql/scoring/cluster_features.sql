@@ -131,18 +131,20 @@ payment_stats as (
     group by community
 ),
 
+-- Medians and shares of members, not pooled sums: one farm account caught in a cluster of
+-- bystanders must not lend them its behaviour.
 behaviour as (
     select
         community,
-        avg(datacenter_share) as datacenter_share,
-        avg(vpn_share) as vpn_share,
-        avg(mobile_share) as mobile_share,
-        avg(residential_share) as residential_share,
-        sum(n_session_ips) / nullif(sum(n_sessions), 0) as ips_per_session,
-        avg(n_sessions) as sessions_per_account,
-        avg(requests) as requests_per_account,
-        sum(output_tokens) / nullif(sum(input_tokens), 0) as output_input_ratio,
-        avg(hours_of_day) as hours_of_day_per_account,
+        avg((datacenter_share >= 0.5)::int) as datacenter_share,
+        avg((vpn_share >= 0.5)::int) as vpn_share,
+        median(mobile_share) as mobile_share,
+        median(residential_share) as residential_share,
+        median(n_session_ips / nullif(n_sessions, 0)) as ips_per_session,
+        median(n_sessions) as sessions_per_account,
+        median(requests) as requests_per_account,
+        median(output_tokens / nullif(input_tokens, 0)) as output_input_ratio,
+        median(hours_of_day) filter (where requests > 0) as hours_of_day_per_account,
         avg((requests > 0)::int) as api_active_share
     from members
     group by community

@@ -1,0 +1,13 @@
+"""Synthetic world generator: `generate_world` and `write_world`.
+
+A seeded, vectorized simulation of an AI API provider's accounts: benign users (including
+look-alike groups such as households, company teams, campuses, events, carrier CGNAT and VPN
+users) and account farms of four styles, in the input format of the data contract, with ground
+truth in `truth`. The implementation lives in `sybil.synth`.
+"""
+
+from sybil.synth.plan import ARCHETYPES
+from sybil.synth.pools import ASN_CLASSES
+from sybil.synth.world import TABLES, generate_world, write_world
+
+__all__ = ["ARCHETYPES", "ASN_CLASSES", "TABLES", "generate_world", "write_world"]

@@ -1,0 +1,1 @@
+"""Synthetic world generator internals; the public entry points live in `sybil.generate`."""
