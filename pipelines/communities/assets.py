@@ -17,7 +17,7 @@ class CommunityConfig(dg.Config):
 
     seed: int = 7
     objective: Literal["CPM", "modularity"] = "CPM"
-    resolution: float = 0.02
+    resolution: float = 0.005
     beta: float = 0.01
     n_iterations: int = -1
     min_size: int = 2

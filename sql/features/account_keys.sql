@@ -1,6 +1,8 @@
 -- Every identifier an account has, as a comparable key: one row per (account_idx, kind, key).
 -- Keys are normalized (mailboxes, phone digits, folded names, canonical IPs) so that the same
--- real-world value written two ways meets itself.
+-- real-world value written two ways meets itself. IPs of mobile carriers and VPN exits are
+-- shared by strangers by design (CGNAT, exit nodes): they get their own weak kind, shared_ip,
+-- and no network prefix.
 with
 
 signups as (
@@ -19,6 +21,31 @@ api_usage as (
     select * from staging.api_usage
 ),
 
+-- The class of each IP's network, as seen in sessions (signups carry no ASN).
+ip_classes as (
+    select s.ip, max(a.class in ('mobile', 'vpn')) as shared_by_design
+    from staging.sessions as s
+    inner join ref.asn_classes as a on a.asn = s.asn
+    where s.ip is not null
+    group by s.ip
+),
+
+ips as (
+    select account_idx, ip, ip_prefix from signups
+    union all
+    select account_idx, ip, ip_prefix from sessions
+),
+
+classified_ips as (
+    select
+        ips.account_idx,
+        ips.ip,
+        ips.ip_prefix,
+        coalesce(ip_classes.shared_by_design, false) as shared_by_design
+    from ips
+    left join ip_classes on ip_classes.ip = ips.ip
+),
+
 keys as (
     select account_idx, 'email' as kind, email_mailbox as key from signups
     union all
@@ -30,13 +57,10 @@ keys as (
     union all
     select account_idx, 'device', device_id from sessions
     union all
-    select account_idx, 'ip', ip from signups
+    select account_idx, case when shared_by_design then 'shared_ip' else 'ip' end, ip
+    from classified_ips
     union all
-    select account_idx, 'ip', ip from sessions
-    union all
-    select account_idx, 'prefix', ip_prefix from signups
-    union all
-    select account_idx, 'prefix', ip_prefix from sessions
+    select account_idx, 'prefix', ip_prefix from classified_ips where not shared_by_design
     union all
     select account_idx, 'tls', tls_fingerprint from sessions
     union all
