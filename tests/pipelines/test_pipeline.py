@@ -177,3 +177,22 @@ def test_missing_required_column_fails_with_one_line(tmp_path):
     assert not outcome.success
     assert outcome.failed_step == "raw__signups"
     assert outcome.reason.startswith("signups: required column created_at missing")
+
+
+def test_committed_csv_sample_runs_end_to_end(tmp_path):
+    """data/sample is CSV (text timestamps with offsets, quoted user agents): the CSV path works."""
+    from sybil.evaluate import evaluate
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    settings = settings_for(sample, tmp_path)
+    outcome = run_pipeline(settings)
+    assert outcome.success, outcome.reason
+    raw, staged = query(
+        settings,
+        "select (select count(*) from raw.signups), (select count(*) from staging.signups)",
+    )[0]
+    assert raw > staged > 0.95 * raw
+    report = evaluate(sample / "truth.csv", settings.warehouse, settings.exports)
+    assert report.allowlisted_banned == 0
+    assert report.overall.recall > 0.5
+    assert report.overall.benign_fpr <= 0.02
