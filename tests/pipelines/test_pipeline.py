@@ -196,3 +196,21 @@ def test_committed_csv_sample_runs_end_to_end(tmp_path):
     assert report.allowlisted_banned == 0
     assert report.overall.recall > 0.5
     assert report.overall.benign_fpr <= 0.02
+
+
+def test_world_where_nobody_shares_anything(tmp_path):
+    """No edges, no clusters: the run still succeeds and publishes empty tables and export."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "signups.csv").write_text(
+        "account_id,created_at,email\n"
+        "a1,2026-01-01T00:00:00Z,one@example.org\n"
+        "a2,2026-01-02T00:00:00Z,two@example.com\n"
+        "a3,2026-01-03T00:00:00Z,three@example.net\n"
+    )
+    settings = settings_for(raw, tmp_path)
+    outcome = run_pipeline(settings)
+    assert outcome.success, outcome.reason
+    assert query(settings, "select count(*) from published.clusters") == [(0,)]
+    lines = (settings.exports / "ban_list.csv").read_text().splitlines()
+    assert lines == ["account_id,cluster_id,risk_score,reason"]
