@@ -10,6 +10,7 @@ its score clears `flag_threshold` *and* at least `min_families` families fired o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -161,122 +162,74 @@ def explain(features: pl.DataFrame, sig: pl.DataFrame) -> pl.DataFrame:
     is assembled from a handful of named values.
     """
     rows = features.join(sig, on="community", suffix="_signal").to_dicts()
-    out = []
-    for r in rows:
-        out.append({"community": r["community"], "evidence": _evidence_text(r)})
-    return pl.DataFrame(out, schema={"community": pl.Int32, "evidence": pl.String})
+    return pl.DataFrame(
+        {
+            "community": [r["community"] for r in rows],
+            "evidence": [_evidence_text(r) for r in rows],
+        },
+        schema={"community": pl.Int32, "evidence": pl.String},
+    )
 
 
-def _evidence_text(r: dict[str, object]) -> str:
-    def f(key: str) -> float:
-        value = r.get(key)
-        return float(value) if isinstance(value, int | float) else 0.0
+Value = Callable[[str], float]
 
-    size = int(f("size"))
-    parts = [f"{size} accounts"]
-    facts: list[tuple[float, str]] = []
-    if f("mailbox_reuse") > 0:
-        facts.append(
-            (
-                f("mailbox_reuse"),
-                f"[identity] {size} sign-ups on {int(f('n_mailboxes'))} mailboxes "
-                "(dot and +tag aliases)",
-            )
-        )
-    if f("phone_reuse") > 0:
-        facts.append(
-            (
-                f("phone_reuse"),
-                f"[identity] {int(f('n_with_phone'))} accounts verified with "
-                f"{int(f('n_phones'))} phone numbers",
-            )
-        )
-    if f("disposable_email") > 0:
-        facts.append(
-            (
-                f("disposable_email"),
-                f"[identity] {f('disposable_share'):.0%} disposable email domains",
-            )
-        )
-    if f("card_farming") > 0:
-        facts.append(
-            (
-                f("card_farming"),
-                f"[payment] {int(f('n_cards'))} cards from {int(f('n_bins'))} BINs, "
-                f"{int(f('n_postals'))} billing postcodes",
-            )
-        )
-    if f("payment_failures") > 0:
-        facts.append(
-            (
-                f("payment_failures"),
-                f"[payment] {f('failed_rate'):.0%} of {int(f('n_payments'))} payments "
-                f"failed, {f('dispute_rate'):.0%} disputed or refunded",
-            )
-        )
-    if f("datacenter") > 0:
-        facts.append(
-            (
-                f("datacenter"),
-                f"[network] {f('datacenter_share'):.0%} of accounts mostly on hosting "
-                "providers' IPs",
-            )
-        )
-    if f("proxy_rotation") > 0:
-        facts.append(
-            (
-                f("proxy_rotation"),
-                f"[network] a new IP in {f('ips_per_session'):.0%} of sessions (median) "
-                "(residential proxy rotation)",
-            )
-        )
-    if f("device_pool") > 0:
-        facts.append(
-            (f("device_pool"), f"[network] {size} accounts on {int(f('n_signup_devices'))} devices")
-        )
-    if f("scripted_cadence") > 0:
-        facts.append(
-            (
-                f("scripted_cadence"),
-                f"[timing] one sign-up every ~{_fmt_duration(f('median_gap_s'))} over "
-                f"{_fmt_duration(f('signup_span_hours') * 3600)} "
-                f"(gap variation {f('gap_cv'):.2f})",
-            )
-        )
-    if f("round_the_clock") > 0:
-        facts.append(
-            (
-                f("round_the_clock"),
-                f"[timing] API use in {f('hours_of_day_per_account'):.0f} hours of the day "
-                "per account",
-            )
-        )
-    if f("distillation") > 0:
-        facts.append(
-            (
-                f("distillation"),
-                f"[behaviour] {f('output_input_ratio'):.1f} output tokens per input token",
-            )
-        )
-    if f("lockstep") > 0:
-        facts.append(
-            (
-                f("lockstep"),
-                f"[behaviour] {f('cohour_coverage'):.0%} of accounts use "
-                f"{int(f('shared_templates'))} shared prompt templates in the same hours",
-            )
-        )
-    shared = []
-    for key, label in (
-        ("shared_cards", "cards"),
-        ("shared_devices", "devices"),
-        ("shared_ips", "IPs"),
-        ("shared_bin_postals", "BIN+postcodes"),
-    ):
-        if f(key) > 0 and not any(label in text for _, text in facts):
-            shared.append(f"{int(f(key))} {label}")
-    facts.sort(key=lambda t: -t[0])
-    parts.extend(text for _, text in facts)
+# The sentence behind each signal, in the words a reviewer uses; the family tag is added.
+_FACTS: dict[str, Callable[[Value], str]] = {
+    "mailbox_reuse": lambda v: (
+        f"{v('size'):.0f} sign-ups on {v('n_mailboxes'):.0f} mailboxes (dot and +tag aliases)"
+    ),
+    "phone_reuse": lambda v: (
+        f"{v('n_with_phone'):.0f} accounts verified with {v('n_phones'):.0f} phone numbers"
+    ),
+    "disposable_email": lambda v: f"{v('disposable_share'):.0%} disposable email domains",
+    "card_farming": lambda v: (
+        f"{v('n_cards'):.0f} cards from {v('n_bins'):.0f} BINs, "
+        f"{v('n_postals'):.0f} billing postcodes"
+    ),
+    "payment_failures": lambda v: (
+        f"{v('failed_rate'):.0%} of {v('n_payments'):.0f} payments failed, "
+        f"{v('dispute_rate'):.0%} disputed or refunded"
+    ),
+    "datacenter": lambda v: (
+        f"{v('datacenter_share'):.0%} of accounts mostly on hosting providers' IPs"
+    ),
+    "proxy_rotation": lambda v: (
+        f"a new IP in {v('ips_per_session'):.0%} of sessions (median; residential proxy rotation)"
+    ),
+    "device_pool": lambda v: f"{v('size'):.0f} accounts on {v('n_signup_devices'):.0f} devices",
+    "scripted_cadence": lambda v: (
+        f"one sign-up every ~{_fmt_duration(v('median_gap_s'))} over "
+        f"{_fmt_duration(v('signup_span_hours') * 3600)} (gap variation {v('gap_cv'):.2f})"
+    ),
+    "round_the_clock": lambda v: (
+        f"API use in {v('hours_of_day_per_account'):.0f} hours of the day per account"
+    ),
+    "distillation": lambda v: f"{v('output_input_ratio'):.1f} output tokens per input token",
+    "lockstep": lambda v: (
+        f"{v('cohour_coverage'):.0%} of accounts use {v('shared_templates'):.0f} shared prompt "
+        "templates in the same hours"
+    ),
+}
+# Shared values worth naming even when no signal fired on them.
+_SHARED = (
+    ("shared_cards", "cards"),
+    ("shared_devices", "devices"),
+    ("shared_ips", "IPs"),
+    ("shared_bin_postals", "BIN+postcodes"),
+)
+
+
+def _evidence_text(row: dict[str, object]) -> str:
+    def value(key: str) -> float:
+        got = row.get(key)
+        return float(got) if isinstance(got, int | float) else 0.0
+
+    fired = sorted(
+        (s for s in _FACTS if value(s) > 0), key=lambda s: (-value(s), list(_FACTS).index(s))
+    )
+    parts = [f"{value('size'):.0f} accounts"]
+    parts += [f"[{SIGNAL_FAMILY[s]}] {_FACTS[s](value)}" for s in fired]
+    shared = [f"{value(key):.0f} {label}" for key, label in _SHARED if value(key) > 0]
     if shared:
         parts.append("shared: " + ", ".join(shared))
     return "; ".join(parts)
