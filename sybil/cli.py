@@ -75,6 +75,8 @@ def _run(args: argparse.Namespace) -> int:
         exports=args.exports,
         memory_limit=args.memory_limit,
     )
+    if not settings.raw_dir.is_dir():
+        raise ValueError(f"raw folder not found: {settings.raw_dir} (give --raw or SYBIL_RAW_DIR)")
     outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else print)
     if not outcome.success:
         print(f"sybil run: failed at {outcome.failed_step}: {outcome.reason}", file=sys.stderr)
