@@ -25,6 +25,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy graph
 	$(BIN)/pytest
 
 lint: install

@@ -33,9 +33,13 @@ create or replace macro phone_digits(raw) as (
     from d
 );
 
--- The comparison key of a phone: its last 10 digits, so that "+1 415 555 0134" and
--- "(415) 555-0134", or "+44 7700 900123" and "07700 900123", meet.
-create or replace macro phone_key(raw) as right(phone_digits(raw), 10);
+-- The comparison key of a phone: its last 10 digits without leading zeros, so that
+-- "+1 415 555 0134" and "(415) 555-0134", or "+44 7700 900123" and "07700 900123", meet. Null
+-- when fewer than 7 significant digits remain (junk such as "+1 000 000 0000").
+create or replace macro phone_key(raw) as (
+    with k as (select ltrim(right(phone_digits(raw), 10), '0') as key)
+    select case when length(key) >= 7 then key end from k
+);
 
 -- A name folded for comparison: lower case, accents stripped, punctuation dropped, tokens sorted
 -- (so "Smith, John" meets "john smith"). Null for fewer than two tokens, which say too little.
