@@ -49,6 +49,10 @@ def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
         for name in PUBLISHED_TABLES:
             con.execute(f"create table publish_next.{name} as {read_sql(f'publish/{name}')}")
         counts = {name: row_count(con, f"publish_next.{name}") for name in PUBLISHED_TABLES}
+        top = con.sql(
+            "select cluster_id, size, round(risk_score, 3), tier, evidence "
+            "from publish_next.clusters order by flagged desc, risk_score desc, size desc limit 10"
+        ).fetchall()
         problems = find_violations(con, "publish_next")
         if problems:
             # Keep the previous published tables rather than swap in a set that breaks a rule.
@@ -63,7 +67,18 @@ def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
         con.execute("drop schema publish_next cascade")
         con.execute("commit")
     for name in PUBLISHED_TABLES:
-        yield dg.MaterializeResult(asset_key=["published", name], metadata={"rows": counts[name]})
+        metadata: dict[str, object] = {"rows": counts[name]}
+        if name == "clusters":
+            metadata["top_clusters"] = dg.MetadataValue.md(_markdown_table(top))
+        yield dg.MaterializeResult(asset_key=["published", name], metadata=metadata)
+
+
+def _markdown_table(rows: list[tuple[object, ...]]) -> str:
+    lines = ["| cluster_id | size | risk | tier | evidence |", "| --- | ---: | ---: | --- | --- |"]
+    for cluster_id, size, risk, tier, evidence in rows:
+        text = str(evidence).replace("|", "/")
+        lines.append(f"| {cluster_id} | {size} | {risk} | {tier} | {text} |")
+    return "\n".join(lines)
 
 
 @dg.asset(
