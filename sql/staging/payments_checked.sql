@@ -10,6 +10,13 @@ accounts as (
     select account_id, account_idx from staging.signups
 ),
 
+-- Accounts that exist in the raw signups but were quarantined there (duplicates, bad rows).
+quarantined_accounts as (
+    select distinct trim(account_id::varchar) as account_id from raw.signups
+    except
+    select account_id from staging.signups
+),
+
 typed as (
     select
         _row,
@@ -47,6 +54,8 @@ final as (
         typed.status,
         case
             when typed.account_id is null then 'null account_id'
+            when accounts.account_id is null and quarantined.account_id is not null
+                then 'account quarantined in signups'
             when accounts.account_id is null then 'unknown account_id'
             when typed.payment_id is not null
                 and row_number() over (partition by typed.payment_id order by typed._row) > 1
@@ -59,6 +68,7 @@ final as (
         end as _reason
     from typed
     left join accounts on accounts.account_id = typed.account_id
+    left join quarantined_accounts as quarantined on quarantined.account_id = typed.account_id
 )
 
 select * from final

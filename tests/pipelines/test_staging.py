@@ -31,6 +31,7 @@ p2,a2,2026-01-05T00:00:00Z,card,fp1,411111,US,John Doe,94 107,-5,succeeded
 p3,a2,2026-01-05T00:00:00Z,card,fp1,411111,US,John Doe,94107,NaN,failed
 p4,ghost,2026-01-05T00:00:00Z,card,fp2,411111,US,,,1,succeeded
 p1,a1,2026-01-06T00:00:00Z,card,FP1,411111,US,John Doe,94107,20.0,succeeded
+p5,a7,2026-01-06T00:00:00Z,card,fp3,411111,US,,,3.0,succeeded
 """
 
 
@@ -121,6 +122,7 @@ def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
     counts = stage_table(warehouse, "payments")
     assert counts.reconciles
     assert counts.reasons == {
+        "account quarantined in signups": 1,
         "amount_usd is NaN": 1,
         "duplicate payment_id": 1,
         "negative amount_usd": 1,
