@@ -18,11 +18,17 @@ signups as (
     inner join staging.signups as signups using (account_idx)
 ),
 
--- Values held by two or more members of the same community, by kind.
-shared_keys as (
-    select communities.community, keys.kind, keys.key, count(*) as holders
+-- The keys of clustered accounts only.
+member_keys as (
+    select communities.community, keys.account_idx, keys.kind, keys.key
     from communities
     inner join features.account_keys as keys using (account_idx)
+),
+
+-- Values held by two or more members of the same community, by kind.
+shared_keys as (
+    select community, kind, key, count(*) as holders
+    from member_keys
     group by all
     having count(*) >= 2
 ),
@@ -44,23 +50,28 @@ shared_by_kind as (
     group by community
 ),
 
+-- One row per (member, kind) where the member holds a value of that kind shared inside.
+holder_kinds as (
+    select distinct m.community, m.account_idx, m.kind
+    from member_keys as m
+    semi join shared_keys as s
+        on s.community = m.community and s.kind = m.kind and s.key = m.key
+),
+
 -- Share of members that hold at least one value of a kind shared inside the community.
 coverage as (
     select
-        communities.community,
-        count(distinct account_idx) filter (where sk.kind = 'email') as mailbox_holders,
-        count(distinct account_idx) filter (where sk.kind = 'phone') as phone_holders,
-        count(distinct account_idx) filter (where sk.kind = 'device') as device_holders,
-        count(distinct account_idx) filter (where sk.kind = 'card') as card_holders,
-        count(distinct account_idx) filter (where sk.kind = 'bin_postal') as bin_postal_holders,
-        count(distinct account_idx) filter (where sk.kind in ('ip', 'prefix')) as network_holders,
-        count(distinct account_idx) filter (where sk.kind = 'prompt') as template_holders,
-        count(distinct account_idx) filter (where sk.kind = 'prompt_hour') as cohour_holders
-    from communities
-    inner join features.account_keys as keys using (account_idx)
-    inner join shared_keys as sk
-        on sk.community = communities.community and sk.kind = keys.kind and sk.key = keys.key
-    group by communities.community
+        community,
+        count(*) filter (where kind = 'email') as mailbox_holders,
+        count(*) filter (where kind = 'phone') as phone_holders,
+        count(*) filter (where kind = 'device') as device_holders,
+        count(*) filter (where kind = 'card') as card_holders,
+        count(*) filter (where kind = 'bin_postal') as bin_postal_holders,
+        count(distinct account_idx) filter (where kind in ('ip', 'prefix')) as network_holders,
+        count(*) filter (where kind = 'prompt') as template_holders,
+        count(*) filter (where kind = 'prompt_hour') as cohour_holders
+    from holder_kinds
+    group by community
 ),
 
 gaps as (
