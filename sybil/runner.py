@@ -31,7 +31,10 @@ def run_pipeline(
     run_config: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunOutcome:
-    """Run every asset once; never raises for a failed step, reports it instead."""
+    """Run every asset once; never raises for a failed step, reports it instead.
+
+    `progress` receives one line per step with its wall time once the run has ended.
+    """
     defs = build_definitions(settings)
     job = defs.resolve_job_def("sybil_job")
     config: dict[str, Any] = {
@@ -69,11 +72,9 @@ def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
         user = getattr(data, "user_failure_data", None)
         if user is not None and user.description:
             return event.step_key or "?", user.description
+        # Dagster wraps the user's exception; the innermost cause is the message that matters.
         error = data.error
-        while error is not None and error.cause is not None and not error.message.strip():
-            error = error.cause
-        # Dagster wraps user errors; the cause holds the original exception's message.
-        if error is not None and error.cause is not None:
+        while error is not None and error.cause is not None:
             error = error.cause
         message = error.message.strip().splitlines()[0] if error else "unknown error"
         return event.step_key or "?", message
