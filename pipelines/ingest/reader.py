@@ -54,6 +54,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
         con.execute(f"create or replace table {target} as select 0::bigint as _row, {cols} limit 0")
         return 0
     fmt, path = located
+    if fmt == "csv" and Path(path).stat().st_size == 0:
+        raise InputError(f"{table.name}: {path} is empty (not even a header row)")
     try:
         described = con.execute(f"describe select * from {_source(fmt)}", {"path": path}).fetchall()
     except duckdb.Error as exc:

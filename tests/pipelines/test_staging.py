@@ -161,3 +161,16 @@ def test_two_inputs_for_one_table_is_ambiguous(tmp_path):
     con = duckdb.connect()
     with pytest.raises(InputError, match="more than one input"):
         load_raw(con, tmp_path, INPUT_TABLES["signups"])
+
+
+def test_empty_csv_is_a_clear_error(tmp_path):
+    (tmp_path / "sessions.csv").write_text("")
+    con = duckdb.connect()
+    with pytest.raises(InputError, match=r"sessions: .*sessions.csv is empty"):
+        load_raw(con, tmp_path, INPUT_TABLES["sessions"])
+
+
+def test_header_only_csv_is_an_empty_table(tmp_path):
+    (tmp_path / "payments.csv").write_text("payment_id,account_id,created_at\n")
+    con = duckdb.connect()
+    assert load_raw(con, tmp_path, INPUT_TABLES["payments"]) == 0
