@@ -9,8 +9,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.settings import Settings, SettingsError
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sybil", description=__doc__)
@@ -48,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         return _evaluate(args)
-    except (SettingsError, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # SettingsError and EvaluationError are ValueErrors
         print(f"sybil {args.command}: {exc}", file=sys.stderr)
         return 2
 
@@ -67,6 +65,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here: loading the pipeline reads SYBIL_* settings, whose errors main() reports.
+    from pipelines.settings import Settings
     from sybil.runner import run_pipeline
 
     settings = Settings.from_env().with_overrides(

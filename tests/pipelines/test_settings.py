@@ -58,3 +58,23 @@ def test_cli_reports_a_missing_raw_folder_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("sybil run: raw folder not found")
     assert len(err.splitlines()) == 1
+
+
+def test_bad_environment_is_one_line_not_a_traceback(tmp_path):
+    """The pipeline package reads SYBIL_* when it loads; the CLI must still answer in one line."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SYBIL_MEMORY_LIMIT": "lots"}
+    done = subprocess.run(
+        [sys.executable, "-m", "sybil.cli", "run", "--raw", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "sybil run: SYBIL_MEMORY_LIMIT 'lots' is not a size such as '8GB' or '512MB'"
+    )
