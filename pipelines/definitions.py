@@ -9,7 +9,6 @@ from pipelines.edges import assets as edges
 from pipelines.features import assets as features
 from pipelines.ingest import assets as ingest
 from pipelines.publish import assets as publish
-from pipelines.publish import checks as publish_checks
 from pipelines.resources import build_resources
 from pipelines.scoring import assets as scoring
 from pipelines.settings import Settings
@@ -38,7 +37,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
         assets=ALL_ASSETS,
-        asset_checks=publish_checks.checks,
         jobs=[sybil_job],
         resources=build_resources(settings),
         executor=dg.in_process_executor,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.publish.checks import find_violations
+from pipelines.publish.checks import CHECK_SPECS, all_violations, check_results
 from pipelines.resources import Folders, Warehouse
 from pipelines.sql import describe_sql, read_sql, row_count
 
@@ -39,10 +39,11 @@ _UPSTREAM = [
         )
         for name in PUBLISHED_TABLES
     ],
+    check_specs=CHECK_SPECS,
 )
 def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
-    """Build every published table in `publish_next`, then swap all of them in one transaction,
-    so a reader sees the previous run or this one, never a mix."""
+    """Build every published table in `publish_next`, check it, then swap all of them in one
+    transaction, so a reader sees the previous run or this one, never a mix (nor a failing set)."""
     with warehouse.connect() as con:
         con.execute("drop schema if exists publish_next cascade")
         con.execute("create schema publish_next")
@@ -53,11 +54,13 @@ def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
             "select cluster_id, size, round(risk_score, 3), tier, evidence "
             "from publish_next.clusters order by flagged desc, risk_score desc, size desc limit 10"
         ).fetchall()
-        problems = find_violations(con, "publish_next")
-        if problems:
+        found = all_violations(con, "publish_next")
+        failed = [f"{name} ({count} rows)" for name, (count, _) in found.items() if count]
+        if failed:
             # Keep the previous published tables rather than swap in a set that breaks a rule.
             con.execute("drop schema publish_next cascade")
-            raise dg.Failure(description="not published: " + "; ".join(problems))
+            yield from check_results(found)
+            raise dg.Failure(description="not published: " + "; ".join(failed))
         con.execute("begin transaction")
         con.execute("create schema if not exists published")
         for name in PUBLISHED_TABLES:
@@ -71,6 +74,7 @@ def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
         if name == "clusters":
             metadata["top_clusters"] = dg.MetadataValue.md(_markdown_table(top))
         yield dg.MaterializeResult(asset_key=["published", name], metadata=metadata)
+    yield from check_results(found)
 
 
 def _markdown_table(rows: list[tuple[object, ...]]) -> str:

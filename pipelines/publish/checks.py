@@ -1,9 +1,12 @@
-"""Integrity checks on the published tables: SQL files that return the violating rows."""
+"""Integrity checks on what is about to be published: SQL files that return the violating rows.
+
+They run inside the publish step against `publish_next`, before the swap, so a failing check both
+shows in the Dagster UI and keeps the previous `published` tables in place.
+"""
 
 import dagster as dg
 import duckdb
 
-from pipelines.resources import Warehouse
 from pipelines.sql import read_sql
 
 # check name -> (sql/checks file, published table it guards)
@@ -14,6 +17,16 @@ CHECKS: dict[str, tuple[str, str]] = {
     "risk_score_in_range": ("checks/risk_score_out_of_range", "clusters"),
 }
 _SCHEMAS = {"published", "publish_next"}
+
+CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=["published", table],
+        blocking=True,
+        description=read_sql(sql_name).splitlines()[0].removeprefix("--").strip(),
+    )
+    for name, (sql_name, table) in CHECKS.items()
+]
 
 
 def violations(
@@ -27,33 +40,23 @@ def violations(
     return len(rows), rows[:5]
 
 
-def find_violations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """One line per failing check, naming it, its count and a sample."""
-    problems = []
-    for check in CHECKS:
-        count, sample = violations(con, check, schema)
-        if count:
-            problems.append(f"{check}: {count} rows, e.g. {sample[:3]}")
-    return problems
+def all_violations(
+    con: duckdb.DuckDBPyConnection, schema: str
+) -> dict[str, tuple[int, list[tuple[object, ...]]]]:
+    """check name -> (count, sample) for every check on the tables in `schema`."""
+    return {name: violations(con, name, schema) for name in CHECKS}
 
 
-def _make_check(check: str) -> dg.AssetChecksDefinition:
-    table = CHECKS[check][1]
-
-    @dg.asset_check(
-        asset=dg.AssetKey(["published", table]),
-        name=check,
-        blocking=True,
-        description=read_sql(CHECKS[check][0]).splitlines()[0].removeprefix("--").strip(),
-    )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect(read_only=True) as con:
-            count, sample = violations(con, check)
-        return dg.AssetCheckResult(
-            passed=count == 0, metadata={"violations": count, "sample": str(sample)}
+def check_results(
+    found: dict[str, tuple[int, list[tuple[object, ...]]]],
+) -> list[dg.AssetCheckResult]:
+    """The Dagster check results for what `all_violations` found."""
+    return [
+        dg.AssetCheckResult(
+            asset_key=["published", CHECKS[name][1]],
+            check_name=name,
+            passed=count == 0,
+            metadata={"violations": count, "sample": str(sample)},
         )
-
-    return _check
-
-
-checks = [_make_check(name) for name in CHECKS]
+        for name, (count, sample) in found.items()
+    ]
