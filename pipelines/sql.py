@@ -65,19 +65,5 @@ def create_table(
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     check_table_name(table)
-    return int(scalar(con, f"select count(*) from {table}"))
+    return int(con.sql(f"select count(*) from {table}").fetchall()[0][0])
 
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> Any:
-    """The single value of a one-row, one-column query (None when it returns no row)."""
-    rows = con.execute(sql, params or {}).fetchall()
-    return rows[0][0] if rows else None
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = check_table_name(table).split(".")
-    rows = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return bool(rows[0][0])

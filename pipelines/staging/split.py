@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.ingest.contract import INPUT_TABLES
-from pipelines.sql import read_sql, row_count
+from pipelines.sql import create_table, read_sql, row_count
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
         "where c._reason is not null order by c._row"
     )
     con.execute("drop table _checked")
+    if table == "signups":
+        create_table(con, "staging.account_lookup", "staging/account_lookup")
     reasons = dict(
         con.sql(
             f"select reason, count(*) from staging.{table}_rejects group by reason order by reason"

@@ -7,14 +7,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.signups
-),
-
--- Accounts that exist in the raw signups but were quarantined there (duplicates, bad rows).
-quarantined_accounts as (
-    select distinct trim(account_id::varchar) as account_id from raw.signups
-    except
-    select account_id from staging.signups
+    select account_id, account_idx from staging.account_lookup
 ),
 
 typed as (
@@ -44,9 +37,8 @@ final as (
         typed.prompt_hash,
         case
             when typed.account_id is null then 'null account_id'
-            when accounts.account_id is null and quarantined.account_id is not null
-                then 'account quarantined in signups'
             when accounts.account_id is null then 'unknown account_id'
+            when accounts.account_idx is null then 'account quarantined in signups'
             when typed.hour_missing then 'null hour'
             when typed.hour_tz is null then 'unparseable hour'
             when typed.requests < 0 or typed.input_tokens < 0 or typed.output_tokens < 0
@@ -54,7 +46,6 @@ final as (
         end as _reason
     from typed
     left join accounts on accounts.account_id = typed.account_id
-    left join quarantined_accounts as quarantined on quarantined.account_id = typed.account_id
 )
 
 select * from final

@@ -7,14 +7,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.signups
-),
-
--- Accounts that exist in the raw signups but were quarantined there (duplicates, bad rows).
-quarantined_accounts as (
-    select distinct trim(account_id::varchar) as account_id from raw.signups
-    except
-    select account_id from staging.signups
+    select account_id, account_idx from staging.account_lookup
 ),
 
 typed as (
@@ -54,9 +47,8 @@ final as (
         typed.status,
         case
             when typed.account_id is null then 'null account_id'
-            when accounts.account_id is null and quarantined.account_id is not null
-                then 'account quarantined in signups'
             when accounts.account_id is null then 'unknown account_id'
+            when accounts.account_idx is null then 'account quarantined in signups'
             when typed.payment_id is not null
                 and row_number() over (partition by typed.payment_id order by typed._row) > 1
                 then 'duplicate payment_id'
@@ -68,7 +60,6 @@ final as (
         end as _reason
     from typed
     left join accounts on accounts.account_id = typed.account_id
-    left join quarantined_accounts as quarantined on quarantined.account_id = typed.account_id
 )
 
 select * from final

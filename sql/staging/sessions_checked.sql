@@ -7,14 +7,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.signups
-),
-
--- Accounts that exist in the raw signups but were quarantined there (duplicates, bad rows).
-quarantined_accounts as (
-    select distinct trim(account_id::varchar) as account_id from raw.signups
-    except
-    select account_id from staging.signups
+    select account_id, account_idx from staging.account_lookup
 ),
 
 typed as (
@@ -46,16 +39,14 @@ final as (
         typed.tls_fingerprint,
         case
             when typed.account_id is null then 'null account_id'
-            when accounts.account_id is null and quarantined.account_id is not null
-                then 'account quarantined in signups'
             when accounts.account_id is null then 'unknown account_id'
+            when accounts.account_idx is null then 'account quarantined in signups'
             when typed.ts_missing then 'null ts'
             when typed.ts_tz is null then 'unparseable ts'
             when typed.ip_raw is not null and typed.ip is null then 'invalid ip'
         end as _reason
     from typed
     left join accounts on accounts.account_id = typed.account_id
-    left join quarantined_accounts as quarantined on quarantined.account_id = typed.account_id
 )
 
 select * from final
