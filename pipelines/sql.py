@@ -66,4 +66,3 @@ def create_table(
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     check_table_name(table)
     return int(con.sql(f"select count(*) from {table}").fetchall()[0][0])
-

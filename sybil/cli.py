@@ -54,8 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from sybil.generate import write_world
 
-    if args.accounts < 100:
-        raise ValueError("--accounts must be at least 100")
     started = time.perf_counter()
     counts = write_world(args.out, args.accounts, seed=args.seed, dirty_rate=args.dirty_rate)
     elapsed = time.perf_counter() - started

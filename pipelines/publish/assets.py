@@ -1,6 +1,7 @@
 """Publish: the `published` schema, replaced in one transaction, and the ban list export."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -41,7 +42,7 @@ _UPSTREAM = [
     ],
     check_specs=CHECK_SPECS,
 )
-def published(warehouse: Warehouse):  # type: ignore[no-untyped-def]
+def published(warehouse: Warehouse) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Build every published table in `publish_next`, check it, then swap all of them in one
     transaction, so a reader sees the previous run or this one, never a mix (nor a failing set)."""
     with warehouse.connect() as con:
