@@ -1,10 +1,50 @@
 """Features: the identifiers accounts share, how specific each is, and per-account behaviour."""
 
+import dagster as dg
+
+from pipelines.resources import Warehouse
+from pipelines.sql import create_table, describe_sql
 from pipelines.sql_asset import sql_table_asset
 
 _STAGED = [["staging", t] for t in ("signups", "payments", "sessions", "api_usage")]
 
-account_keys = sql_table_asset("features", "account_keys", deps=_STAGED, group_name="features")
+
+class SketchConfig(dg.Config):
+    """MinHash/LSH of template sets (see sql/features/template_sketches.sql).
+
+    16 hashes in 8 bands of 2: a pair with Jaccard 0.5 shares a band with probability 0.9, a
+    pair with Jaccard 0.1 with probability 0.08, and the number of shared bands grows with J.
+    """
+
+    n_hashes: int = 16
+    rows_per_band: int = 2
+    min_templates: int = 2
+    max_template_share: float = 0.01
+
+
+@dg.asset(
+    key=["features", "template_sketches"],
+    deps=[["staging", "api_usage"]],
+    group_name="features",
+    description=describe_sql("features/template_sketches"),
+    kinds={"duckdb"},
+)
+def template_sketches(config: SketchConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+    if config.n_hashes < 1 or config.rows_per_band < 1 or config.n_hashes % config.rows_per_band:
+        raise dg.Failure(description="SketchConfig: rows_per_band must divide n_hashes")
+    with warehouse.connect() as con:
+        rows = create_table(
+            con, "features.template_sketches", "features/template_sketches", config.model_dump()
+        )
+    return dg.MaterializeResult(metadata={"rows": rows, **config.model_dump()})
+
+
+account_keys = sql_table_asset(
+    "features",
+    "account_keys",
+    deps=[*_STAGED, ["features", "template_sketches"], ["ref", "asn_classes"]],
+    group_name="features",
+)
 key_stats = sql_table_asset(
     "features",
     "key_stats",
@@ -18,4 +58,4 @@ account_features = sql_table_asset(
     group_name="features",
 )
 
-assets = [account_keys, key_stats, account_features]
+assets = [template_sketches, account_keys, key_stats, account_features]

@@ -77,6 +77,8 @@ keys as (
     select account_idx, 'prompt_hour', prompt_hash || ' ' || strftime(hour, '%Y-%m-%dT%H')
     from api_usage
     where prompt_hash is not null
+    union all
+    select account_idx, 'prompt_set', bucket from features.template_sketches
 ),
 
 final as (

@@ -175,7 +175,7 @@ internal_edges as (
         sum(round(e.weight * 1e12)::bigint) / 1e12 as edge_weight,
         count(*) filter (where list_contains(e.families, 'identity')) as identity_edges,
         count(*) filter (where list_contains(e.families, 'payment')) as payment_edges,
-        count(*) filter (where list_contains(e.families, 'device')) as device_edges,
+        count(*) filter (where list_contains(e.kinds, 'device')) as device_edges,
         count(*) filter (where list_contains(e.families, 'network')) as network_edges,
         count(*) filter (where list_contains(e.families, 'behaviour')) as behaviour_edges
     from edges.similarity_edges as e
