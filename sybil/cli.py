@@ -39,12 +39,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--exports", type=Path, required=True)
     ev.add_argument("--json", type=Path, default=None, help="also write the report as JSON")
 
+    tr = sub.add_parser(
+        "train", help="fit the cluster risk model on generated worlds (seeds unused by evaluation)"
+    )
+    tr.add_argument("--seeds", default="101,102,103", help="comma-separated world seeds")
+    tr.add_argument("--accounts", type=int, default=50_000)
+    tr.add_argument("--target-fpr", type=float, default=0.0005, help="benign FPR for flagging")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "generate":
             return _generate(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "train":
+            return _train(args)
         return _evaluate(args)
     except (ValueError, OSError) as exc:  # SettingsError and EvaluationError are ValueErrors
         print(f"sybil {args.command}: {exc}", file=sys.stderr)
@@ -80,6 +89,25 @@ def _run(args: argparse.Namespace) -> int:
         print(f"sybil run: failed at {outcome.failed_step}: {outcome.reason}", file=sys.stderr)
         return 1
     print(outcome.summary)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from sybil.train import MODEL_FILE, TRAINING_TABLE, Targets, train
+
+    seeds = tuple(int(s) for s in str(args.seeds).split(",") if s.strip())
+    started = time.perf_counter()
+    model = train(seeds, args.accounts, targets=Targets(target_fpr=args.target_fpr))
+    print(
+        f"trained on {len(seeds)} worlds in {time.perf_counter() - started:.0f} s: "
+        f"flag at {model.flag_threshold}, review at {model.review_threshold}; "
+        f"wrote {MODEL_FILE} and {TRAINING_TABLE}"
+    )
+    width = max(len(f) for f in model.features)
+    for name, family, coef in sorted(
+        zip(model.features, model.families, model.coef, strict=True), key=lambda t: -abs(t[2])
+    ):
+        print(f"  {name:<{width}}  {family:<9} {coef:+.3f}")
     return 0
 
 

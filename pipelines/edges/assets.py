@@ -11,6 +11,7 @@ class EdgeConfig(dg.Config):
 
     max_chords: int = 4
     min_weight: float = 0.05
+    exclude_families: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
 
 
 @dg.asset(
@@ -28,7 +29,11 @@ def similarity_edges(config: EdgeConfig, warehouse: Warehouse) -> dg.Materialize
             con,
             "edges.similarity_edges",
             "edges/similarity_edges",
-            {"max_chords": config.max_chords, "min_weight": config.min_weight},
+            {
+                "max_chords": config.max_chords,
+                "min_weight": config.min_weight,
+                "exclude_families": config.exclude_families,
+            },
         )
         stats = con.sql(
             "select (select count(*) from staging.signups), "
@@ -42,7 +47,9 @@ def similarity_edges(config: EdgeConfig, warehouse: Warehouse) -> dg.Materialize
             "accounts": accounts,
             "linked_accounts": linked,
             "edges_per_account": round(rows / accounts, 3) if accounts else 0.0,
-            **config.model_dump(),
+            "max_chords": config.max_chords,
+            "min_weight": config.min_weight,
+            "exclude_families": ", ".join(config.exclude_families) or "none",
         }
     )
 

@@ -1,8 +1,10 @@
 """Scoring: cluster features in SQL, then a risk score, a tier and readable evidence."""
 
+from pathlib import Path
+
 import dagster as dg
 
-from graph.scoring import ScoringParams, score_clusters
+from graph.scoring import DEFAULT_MODEL, ScoringParams, load_model, score_clusters
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_table_asset
 
@@ -22,12 +24,16 @@ cluster_features = sql_table_asset(
 
 
 class ScoringConfig(dg.Config):
-    """Thresholds of the tiers: `flagged` goes to the ban list, `review` to a person."""
+    """The risk model and the policy around it: `flagged` goes to the ban list, `review` to a
+    person. Thresholds left empty are the model's own, set by `sybil train` for a stated benign
+    false-positive target."""
 
-    flag_threshold: float = ScoringParams.flag_threshold
-    review_threshold: float = ScoringParams.review_threshold
+    model_path: str = ""
+    flag_threshold: float | None = None
+    review_threshold: float | None = None
     min_families: int = ScoringParams.min_families
     min_size: int = ScoringParams.min_size
+    exclude_families: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
 
 
 @dg.asset(
@@ -36,15 +42,27 @@ class ScoringConfig(dg.Config):
     group_name="scoring",
     description=(
         "One row per community: risk_score in [0, 1], tier (flagged, review, clear), the signal "
-        "families that fired and evidence text a reviewer can read."
+        "families that fired, each family's share of the log-odds, and evidence a reviewer can "
+        "read."
     ),
     kinds={"duckdb", "polars"},
 )
 def cluster_scores(config: ScoringConfig, warehouse: Warehouse) -> dg.MaterializeResult:
-    params = ScoringParams(**config.model_dump())
+    try:
+        params = ScoringParams(
+            min_families=config.min_families,
+            min_size=config.min_size,
+            flag_threshold=config.flag_threshold,
+            review_threshold=config.review_threshold,
+            exclude_families=tuple(config.exclude_families),
+        )
+        model_path = Path(config.model_path) if config.model_path else DEFAULT_MODEL
+        model = load_model(model_path)
+    except (ValueError, OSError, KeyError) as exc:
+        raise dg.Failure(description=f"scoring: {exc}") from None
     with warehouse.connect() as con:
         features = con.sql("select * from scoring.cluster_features order by community").pl()
-        scores = score_clusters(features, params=params)
+        scores = score_clusters(features, params=params, model=model)
         con.execute(
             "create or replace table scoring.cluster_scores as "
             "select * from scores order by community"
@@ -56,7 +74,12 @@ def cluster_scores(config: ScoringConfig, warehouse: Warehouse) -> dg.Materializ
             "clusters": scores.height,
             "tiers": {str(t): int(n) for t, n in tiers.iter_rows()},
             "flagged_accounts": int(features.join(flagged, on="community")["size"].sum()),
-            **config.model_dump(),
+            "model": str(model_path.name),
+            "flag_threshold": params.flag_threshold or model.flag_threshold,
+            "review_threshold": params.review_threshold or model.review_threshold,
+            "min_families": params.min_families,
+            "min_size": params.min_size,
+            "exclude_families": ", ".join(params.exclude_families) or "none",
         }
     )
 

@@ -7,12 +7,13 @@
 -- Pair weight: noisy-OR over shared values, 1 - prod(1 - strength). The log terms are summed as
 -- fixed-point integers: integer sums do not depend on the order parallel threads add them in,
 -- so the same input gives bit-identical weights (and so identical clusters).
+-- Families in $exclude_families link nobody (for ablation: what the graph is without them).
 with
 
 linked_keys as (
     select kind, key, n_accounts, family, strength
     from features.key_stats
-    where linked
+    where linked and not list_contains($exclude_families::varchar[], family)
 ),
 
 members as (

@@ -62,6 +62,43 @@ api_stats as (
     group by account_idx
 ),
 
+-- Hours of the day (UTC) each account used the API in, to find its longest quiet stretch.
+active_hours_of_day as (
+    select distinct account_idx, hour(hour) as h
+    from api_usage
+),
+
+hour_gaps as (
+    select
+        account_idx,
+        coalesce(
+            lead(h) over (partition by account_idx order by h),
+            first_value(h) over (partition by account_idx order by h) + 24
+        ) - h - 1 as quiet
+    from active_hours_of_day
+),
+
+-- The longest run of hours of the day without any use (circular): people sleep, schedulers don't.
+-- Null below 6 distinct hours, where a long gap is chance.
+quiet_stretch as (
+    select account_idx, max(quiet) as quiet_hours
+    from hour_gaps
+    group by account_idx
+    having count(*) >= 6
+),
+
+-- The model an account sends most requests to.
+main_model as (
+    select account_idx, arg_max(model, struct_pack(r := requests, m := model)) as main_model
+    from (
+        select account_idx, model, sum(requests) as requests
+        from api_usage
+        where model is not null
+        group by all
+    )
+    group by account_idx
+),
+
 final as (
     select
         signups.account_idx,
@@ -88,11 +125,15 @@ final as (
         coalesce(api_stats.active_hours, 0) as active_hours,
         coalesce(api_stats.hours_of_day, 0) as hours_of_day,
         coalesce(api_stats.n_templates, 0) as n_templates,
-        coalesce(api_stats.n_models, 0) as n_models
+        coalesce(api_stats.n_models, 0) as n_models,
+        quiet_stretch.quiet_hours,
+        main_model.main_model
     from signups
     left join session_stats on session_stats.account_idx = signups.account_idx
     left join payment_stats on payment_stats.account_idx = signups.account_idx
     left join api_stats on api_stats.account_idx = signups.account_idx
+    left join quiet_stretch on quiet_stretch.account_idx = signups.account_idx
+    left join main_model on main_model.account_idx = signups.account_idx
 )
 
 select * from final

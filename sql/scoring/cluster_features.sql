@@ -69,7 +69,8 @@ coverage as (
         count(*) filter (where kind = 'bin_postal') as bin_postal_holders,
         count(distinct account_idx) filter (where kind in ('ip', 'prefix')) as network_holders,
         count(*) filter (where kind = 'prompt') as template_holders,
-        count(*) filter (where kind = 'prompt_hour') as cohour_holders
+        count(*) filter (where kind = 'prompt_hour') as cohour_holders,
+        count(*) filter (where kind = 'prompt_set') as template_set_holders
     from holder_kinds
     group by community
 ),
@@ -90,6 +91,38 @@ cadence as (
         stddev_pop(gap_s) / nullif(avg(gap_s), 0) as gap_cv
     from gaps
     where gap_s is not null
+    group by community
+),
+
+-- The shape of each mailbox's local part (letters -> a, digit runs -> 9): scripts fill one
+-- template ("a.a9"), people write their addresses many ways.
+email_shapes as (
+    select community, max(n) as top_shape_members
+    from (
+        select
+            community,
+            regexp_replace(
+                regexp_replace(split_part(email_mailbox, '@', 1), '[0-9]+', '9', 'g'),
+                '[^0-9._+-]+',
+                'a',
+                'g'
+            ) as shape,
+            count(*) as n
+        from signups
+        where email_mailbox is not null
+        group by all
+    )
+    group by community
+),
+
+models as (
+    select community, max(n) as top_model_members
+    from (
+        select community, main_model, count(*) as n
+        from members
+        where main_model is not null
+        group by all
+    )
     group by community
 ),
 
@@ -156,6 +189,8 @@ behaviour as (
         median(requests) as requests_per_account,
         median(output_tokens / nullif(input_tokens, 0)) as output_input_ratio,
         median(hours_of_day) filter (where requests > 0) as hours_of_day_per_account,
+        median(quiet_hours) as quiet_hours,
+        avg((quiet_hours <= 3)::int) filter (where quiet_hours is not null) as sleepless_share,
         avg((requests > 0)::int) as api_active_share
     from members
     group by community
@@ -219,6 +254,8 @@ final as (
         behaviour.requests_per_account,
         coalesce(behaviour.output_input_ratio, 0) as output_input_ratio,
         behaviour.hours_of_day_per_account,
+        behaviour.quiet_hours,
+        behaviour.sleepless_share,
         behaviour.api_active_share,
         coalesce(cluster_hours.hours_of_day, 0) as cluster_hours_of_day,
         coalesce(shared_by_kind.shared_mailboxes, 0) as shared_mailboxes,
@@ -239,6 +276,9 @@ final as (
         coalesce(coverage.network_holders, 0) / identity.size as network_coverage,
         coalesce(coverage.template_holders, 0) / identity.size as template_coverage,
         coalesce(coverage.cohour_holders, 0) / identity.size as cohour_coverage,
+        coalesce(coverage.template_set_holders, 0) / identity.size as template_set_coverage,
+        coalesce(email_shapes.top_shape_members, 0) / identity.size as email_shape_share,
+        coalesce(models.top_model_members, 0) / identity.size as top_model_share,
         coalesce(internal_edges.n_edges, 0) as n_edges,
         coalesce(internal_edges.edge_weight, 0) as edge_weight,
         2.0 * coalesce(internal_edges.edge_weight, 0) / (identity.size * (identity.size - 1))
@@ -256,6 +296,8 @@ final as (
     left join cluster_hours using (community)
     left join shared_by_kind using (community)
     left join coverage using (community)
+    left join email_shapes using (community)
+    left join models using (community)
     left join internal_edges using (community)
 )
 

@@ -1,13 +1,23 @@
-"""Scoring: a benign team versus farms, tiers, family counting and readable evidence."""
+"""Scoring: named features, the learned model's tiers, the two-family rule, readable evidence."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 import pytest
 
-from graph.scoring import FAMILIES, ScoringParams, score_clusters, signals
+from graph.model import RiskModel
+from graph.scoring import (
+    FAMILIES,
+    FEATURES,
+    STRUCTURE,
+    ScoringParams,
+    feature_matrix,
+    load_model,
+    score_clusters,
+)
 
 # One row of scoring.cluster_features with quiet, human values; tests override what matters.
 BASE = {
@@ -63,6 +73,11 @@ BASE = {
     "network_coverage": 1.0,
     "template_coverage": 1.0,
     "cohour_coverage": 0.9,
+    "template_set_coverage": 0.9,
+    "email_shape_share": 0.4,
+    "top_model_share": 0.7,
+    "quiet_hours": 11.0,
+    "sleepless_share": 0.0,
     "n_edges": 60,
     "edge_weight": 50.0,
     "weighted_density": 0.75,
@@ -98,7 +113,10 @@ PROXY_FARM = {
     "ips_per_session": 0.97,
     "output_input_ratio": 8.0,
     "hours_of_day_per_account": 18.0,
+    "quiet_hours": 3.0,
+    "sleepless_share": 0.8,
     "cohour_coverage": 0.8,
+    "requests_per_account": 900.0,
 }
 BURST_FARM = {
     "size": 150,
@@ -118,6 +136,9 @@ BURST_FARM = {
     "residential_share": 0.0,
     "output_input_ratio": 9.0,
     "hours_of_day_per_account": 20.0,
+    "quiet_hours": 2.0,
+    "sleepless_share": 0.9,
+    "max_signups_in_hour": 90,
 }
 HOUSEHOLD = {
     "size": 3,
@@ -138,18 +159,44 @@ def frame(*overrides: dict[str, object]) -> pl.DataFrame:
     return pl.DataFrame(rows).with_columns(pl.col("community").cast(pl.Int32))
 
 
-def scored(*overrides: dict[str, object]) -> list[dict[str, object]]:
-    return score_clusters(frame(*overrides), params=ScoringParams()).to_dicts()
+def toy_model(**coef: float) -> RiskModel:
+    """Centred on BASE (a benign team), unit scales, only the named coefficients non-zero."""
+    base = feature_matrix(frame({})).row(0, named=True)
+    return RiskModel(
+        features=tuple(f.name for f in FEATURES),
+        families=tuple(f.family for f in FEATURES),
+        center=tuple(float(base[f.name]) for f in FEATURES),
+        scale=tuple(1.0 for _ in FEATURES),
+        coef=tuple(coef.get(f.name, 0.0) for f in FEATURES),
+        intercept=-4.0,
+        flag_threshold=0.9,
+        review_threshold=0.5,
+        fire_margin=1.0,
+    )
 
 
-def test_benign_team_on_one_card_is_not_flagged_but_proxy_farm_is():
+# A model that reads four families, enough to tell the fixtures apart.
+TOY = toy_model(
+    disposable_email=4.0,
+    phone_reuse=2.0,
+    card_farming=2.0,
+    datacenter=5.0,
+    proxy_rotation=5.0,
+    round_the_clock=4.0,
+    distillation=3.0,
+)
+
+
+def scored(*overrides: dict[str, object], model: RiskModel = TOY, **params: object):
+    return score_clusters(frame(*overrides), params=ScoringParams(**params), model=model).to_dicts()
+
+
+def test_benign_team_on_one_card_is_clear_and_proxy_farm_is_flagged():
     team, farm = scored(TEAM, PROXY_FARM)
     assert team["tier"] == "clear"
-    assert not team["flagged"]
-    assert team["risk_score"] < 0.5
-    assert farm["flagged"]
+    assert team["families"] == []
     assert farm["tier"] == "flagged"
-    assert farm["risk_score"] >= 0.8
+    assert farm["risk_score"] >= 0.9
     assert set(farm["families"]) >= {"identity", "payment", "network", "timing", "behaviour"}
 
 
@@ -161,57 +208,92 @@ def test_crude_burst_farm_is_flagged_with_its_reasons():
     assert farm["evidence"].startswith("150 accounts")
 
 
-def test_household_is_clear():
-    (household,) = scored(HOUSEHOLD)
-    assert household["tier"] == "clear"
-    assert household["families"] == []
-
-
 def test_one_family_alone_never_flags():
-    """A strong single-family signal (a cluster of disposable emails) goes to review at most."""
-    (one,) = scored({"disposable_share": 1.0, "organisation_share": 0.0})
+    """However sure the model is, one family (a cluster of disposable emails) is review at most."""
+    (one,) = scored({"disposable_share": 1.0}, model=toy_model(disposable_email=20.0))
     assert one["families"] == ["identity"]
+    assert one["risk_score"] >= 0.9
+    assert one["tier"] == "review"
     assert not one["flagged"]
 
 
 def test_min_size_guards_pairs():
     (pair,) = scored({**BURST_FARM, "size": 2})
     assert not pair["flagged"]
-    assert pair["risk_score"] >= 0.8
+    assert pair["risk_score"] >= 0.9
 
 
 def test_every_flagged_cluster_names_two_families_in_its_evidence():
     for row in scored(PROXY_FARM, BURST_FARM):
+        assert row["flagged"]
         named = {family for family in FAMILIES if f"[{family}]" in row["evidence"]}
+        assert named == set(row["families"])
         assert len(named) >= 2, row["evidence"]
 
 
-def test_signals_are_bounded_even_with_nulls_and_zero_divisors():
-    weird = frame({**BASE, "gap_cv": None, "n_mailboxes": 0, "n_bins": 0, "n_phones": 0})
-    sig = signals(weird).drop("community")
-    for column in sig.columns:
-        value = sig[column][0]
-        assert 0.0 <= value <= 1.0, column
+def test_family_columns_are_the_log_odds_each_family_adds():
+    (farm,) = scored(BURST_FARM)
+    x = feature_matrix(frame(BURST_FARM)).select(TOY.features).to_numpy()
+    by_family = TOY.family_contributions(x, FAMILIES)[0]
+    assert [farm[f] for f in FAMILIES] == pytest.approx(by_family.round(3).tolist())
+    logit = TOY.intercept + sum(by_family)
+    assert farm["risk_score"] == pytest.approx(1 / (1 + np.exp(-logit)), abs=1e-4)
 
 
-def test_scores_are_monotone_in_a_signal():
-    low, high = scored(
-        {**PROXY_FARM, "ips_per_session": 0.1, "residential_share": 0.1},
-        PROXY_FARM,
-    )
+def test_excluding_a_family_drops_its_features():
+    (farm,) = scored(BURST_FARM, exclude_families=("network",))
+    assert farm["network"] == 0.0
+    assert "[network]" not in farm["evidence"]
+
+
+def test_thresholds_from_params_override_the_model():
+    damped = toy_model(disposable_email=1.5, datacenter=1.5, round_the_clock=1.5)
+    (farm,) = scored(BURST_FARM, model=damped)
+    assert farm["tier"] == "review"  # the model's own flag threshold is 0.9
+    (lowered,) = scored(BURST_FARM, model=damped, flag_threshold=farm["risk_score"] - 0.01)
+    assert lowered["flagged"]
+
+
+def test_features_are_finite_with_nulls_and_zero_divisors():
+    weird = frame({"gap_cv": None, "n_mailboxes": 0, "n_bins": 0, "n_phones": 0, "size": 0})
+    values = feature_matrix(weird).drop("community").to_numpy()
+    assert np.isfinite(values).all()
+
+
+def test_scores_are_monotone_in_a_feature_with_positive_weight():
+    low, high = scored({**PROXY_FARM, "ips_per_session": 0.1}, PROXY_FARM)
     assert high["network"] > low["network"]
     assert high["risk_score"] >= low["risk_score"]
+
+
+def test_every_feature_has_a_known_family_and_a_sentence():
+    for feature in FEATURES:
+        assert feature.family in (*FAMILIES, STRUCTURE)
+        if feature.family != STRUCTURE:
+            assert feature.fact(lambda key: 1.0)
+
+
+def test_the_shipped_model_spares_the_team_and_household_and_flags_the_farms():
+    model = load_model()
+    team, household, proxy, burst = score_clusters(
+        frame(TEAM, HOUSEHOLD, PROXY_FARM, BURST_FARM), params=ScoringParams(), model=model
+    ).to_dicts()
+    assert team["tier"] != "flagged"
+    assert household["tier"] == "clear"
+    assert proxy["flagged"]
+    assert burst["flagged"]
 
 
 @pytest.mark.parametrize(
     "kwargs",
     [
         {"flag_threshold": 0.4, "review_threshold": 0.5},
+        {"flag_threshold": 1.0},
         {"min_families": 0},
         {"min_size": 1},
-        {"family_weight": 1.0},
+        {"exclude_families": ("astrology",)},
     ],
 )
 def test_params_are_validated(kwargs):
-    with pytest.raises(ValueError, match=r"need|must"):
+    with pytest.raises(ValueError, match=r"need|must|unknown"):
         ScoringParams(**kwargs)
