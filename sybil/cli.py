@@ -38,6 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--warehouse", type=Path, required=True)
     ev.add_argument("--exports", type=Path, required=True)
     ev.add_argument("--json", type=Path, default=None, help="also write the report as JSON")
+    ev.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="write the full report (by style, ablation, leave-one-style-out, PR curve) here",
+    )
+    ev.add_argument("--raw", type=Path, default=None, help="the world's input (for the ablation)")
+    ev.add_argument("--no-ablation", action="store_true", help="skip the ablation re-runs")
 
     tr = sub.add_parser(
         "train", help="fit the cluster risk model on generated worlds (seeds unused by evaluation)"
@@ -114,6 +122,21 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from sybil.evaluate import evaluate, format_report, report_to_dict
 
+    if args.report is not None:
+        from sybil.evaluation_report import summary_line, write_report
+
+        if args.raw is None and not args.no_ablation:
+            raise ValueError("--report needs --raw (the ablation re-runs the pipeline on it)")
+        body = write_report(
+            args.report,
+            raw=args.raw or args.truth.parent,
+            truth=args.truth,
+            warehouse=args.warehouse,
+            exports=args.exports,
+            with_ablation=not args.no_ablation,
+        )
+        print(f"report written to {args.report}: {summary_line(body)}")
+        return 0
     report = evaluate(args.truth, args.warehouse, args.exports)
     print(format_report(report))
     if args.json:
