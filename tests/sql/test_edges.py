@@ -18,6 +18,7 @@ def build_edges(
     *,
     max_chords: int = 4,
     min_weight: float = 0.0,
+    exclude_families: tuple[str, ...] = (),
 ) -> list[tuple]:
     load_reference(con, "key_kinds")
     con.execute("create schema if not exists features")
@@ -31,7 +32,11 @@ def build_edges(
         con,
         "edges.similarity_edges",
         "edges/similarity_edges",
-        {"max_chords": max_chords, "min_weight": min_weight},
+        {
+            "max_chords": max_chords,
+            "min_weight": min_weight,
+            "exclude_families": list(exclude_families),
+        },
     )
     return con.sql(
         "select src, dst, weight, n_shared, kinds, families from edges.similarity_edges "
@@ -52,6 +57,12 @@ def test_small_group_is_a_clique_with_evidence(con):
     card = 0.95 / (1 + math.log(4 - 1))
     assert weight == pytest.approx(1 - (1 - card) * (1 - 0.90), abs=1e-3)
     assert by_pair[(2, 3)][1] == 1
+
+
+def test_an_excluded_family_links_nobody(con):
+    keys = [(i, "card", "fp1") for i in range(3)] + [(0, "phone", "123"), (3, "phone", "123")]
+    edges = build_edges(con, keys, exclude_families=("payment",))
+    assert [(s, d, kinds) for s, d, _, _, kinds, _ in edges] == [(0, 3, ["phone"])]
 
 
 def test_value_shared_by_5000_accounts_adds_no_clique(con):
