@@ -8,7 +8,8 @@ DEMO_RAW      := data/generated/demo
 DEMO_WH       := data/warehouse/demo.duckdb
 DEMO_EXPORTS  := data/exports/demo
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean train evaluation
+EVAL_SEEDS ?= 7 8 9
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,22 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy graph
 	$(BIN)/pytest
+
+# Refit the risk model on worlds with seeds the evaluation never uses (writes
+# data/reference/risk_model.json and data/training/); about two minutes.
+train: install
+	$(BIN)/sybil train --seeds 101,102,103 --accounts $(DEMO_ACCOUNTS)
+
+# The evaluation kept in docs/evaluation/: one full report per seed (ablation re-runs included).
+evaluation: install
+	for seed in $(EVAL_SEEDS); do \
+	  $(BIN)/sybil generate --out data/generated/eval-$$seed --accounts $(DEMO_ACCOUNTS) --seed $$seed && \
+	  $(BIN)/sybil run --quiet --raw data/generated/eval-$$seed --warehouse data/warehouse/eval-$$seed.duckdb \
+	    --exports data/exports/eval-$$seed > /dev/null && \
+	  $(BIN)/sybil evaluate --truth data/generated/eval-$$seed/truth.parquet \
+	    --warehouse data/warehouse/eval-$$seed.duckdb --exports data/exports/eval-$$seed \
+	    --raw data/generated/eval-$$seed --report docs/evaluation/seed-$$seed || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

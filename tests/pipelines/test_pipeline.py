@@ -143,6 +143,31 @@ def test_detection_on_the_small_world(first_run, world):
     assert report.baseline.f1 < report.overall.f1
 
 
+def test_evaluation_report_with_ablation_and_held_out_styles(first_run, world, tmp_path):
+    import json
+
+    from graph.scoring import FAMILIES
+    from sybil.evaluation_report import write_report
+    from sybil.train import load_training
+
+    out = tmp_path / "report"
+    write_report(
+        out,
+        raw=world,
+        truth=world / "truth.parquet",
+        warehouse=first_run.warehouse,
+        exports=first_run.exports,
+    )
+    body = json.loads((out / "report.json").read_text())
+    assert [r["removed_family"] for r in body["ablation"]] == list(FAMILIES)
+    trained_styles = set(load_training()[0]["farm_style"].drop_nulls().to_list())
+    assert {r["held_out_style"] for r in body["leave_one_style_out"]} == trained_styles
+    assert (out / "pr_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = (out / "report.md").read_text()
+    for section in ("Leave one farm style out", "Ablation", "Calibration", "pr_curve.png"):
+        assert section in text
+
+
 def test_checks_pass_on_published_tables(first_run):
     names = [e.check_name for e in FIRST_RUN_CHECKS]
     assert set(CHECKS) <= set(names)
