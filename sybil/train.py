@@ -42,7 +42,7 @@ class Targets:
 
     target_fpr: float = 0.0005
     review_fpr: float = 0.01
-    min_flag_threshold: float = 0.5
+    min_flag_threshold: float = 0.9
     l2: float = 1.0
 
 
