@@ -54,11 +54,11 @@ def _job_pool(ctx: Ctx, start: int) -> int:
     return ctx.hour_pool(hours[hours <= pools.ACTIVITY_END_US])
 
 
-def _waking_pool(ctx: Ctx, start: int, tz: int) -> int:
-    """Hours an operator works by hand: about 8 waking hours of each day."""
+def _waking_pool(ctx: Ctx, start: int, tz: int, profile: np.ndarray = WAKING) -> int:
+    """Hours an operator works by hand: about 8 waking hours (local, by `profile`) of each day."""
     rng = ctx.rng
     days = np.arange(start // pools.DAY_US, pools.ACTIVITY_END_US // pools.DAY_US + 1)
-    hours = rng.choice(24, size=(len(days), 8), p=WAKING)
+    hours = rng.choice(24, size=(len(days), 8), p=profile)
     t = (days[:, None] * pools.DAY_US + (hours - tz) * pools.HOUR_US).ravel()
     return ctx.hour_pool(t[(t >= start) & (t <= pools.ACTIVITY_END_US)])
 
