@@ -23,9 +23,9 @@ from sybil.synth.benign import (
     rank_in_group,
     slot,
 )
-from sybil.synth.context import BUSINESS, MODE_BUSINESS, WAKING, Ctx, local_times
+from sybil.synth.context import BUSINESS, MODE_BUSINESS, MODE_POOL, WAKING, Ctx, local_times
 from sybil.synth.people import countries_for, draw_people, free_emails, org_emails, postals
-from sybil.synth.registry import ASN_POS, pick_asn
+from sybil.synth.registry import ASN_POS, asns_of, pick_asn
 
 _TLD_COUNTRY = {"de": "DE", "co.uk": "GB", "fr": "FR"}
 _TLDS = ("com", "io", "ai", "co", "net", "de", "co.uk", "fr")
@@ -178,6 +178,105 @@ def teams(ctx: Ctx, sizes: np.ndarray) -> Chunk:
     chunk["card_a"], chunk["method"] = card[pos], "card"
     chunk["p_pay"] = (rng.random(n) < 0.9).astype(float)
     chunk["pay_n"], chunk["price"], chunk["allow"] = 5.0, 25.0, 0.08
+    return chunk
+
+
+_SVC_A = np.array(["etl", "batch", "ml", "data", "pipeline", "ingest", "classify", "extract"])
+_SVC_B = np.array(["bot", "runner", "worker", "prod", "svc", "jobs", "cron"])
+
+
+def _service_emails(ctx: Ctx, domains: np.ndarray) -> pl.Series:
+    """Service-account addresses such as etl-runner3@acmeanalytics.com."""
+    rng = ctx.rng
+    n = len(domains)
+    frame = pl.DataFrame(
+        {
+            "a": pl.Series(rng.choice(_SVC_A, n)),
+            "b": pl.Series(rng.choice(_SVC_B, n)),
+            "i": pl.Series(rng.integers(1, 10, n)).cast(pl.String),
+            "d": pl.Series(domains, dtype=pl.String),
+        }
+    )
+    return frame.select(
+        pl.concat_str(["a", pl.lit("-"), "b", "i", pl.lit("@"), "d"]).alias("email")
+    ).to_series()
+
+
+def _cron_pool(ctx: Ctx, start: int) -> int:
+    """A scheduler's hours: 2-6 fixed hours of every day (any hour), skipping a few days."""
+    rng = ctx.rng
+    days = np.arange(start // pools.DAY_US, pools.ACTIVITY_END_US // pools.DAY_US + 1)
+    days = days[rng.random(len(days)) < 0.9]
+    slots = rng.choice(24, int(rng.integers(2, 7)), replace=False)
+    t = (days[:, None] * pools.DAY_US + slots[None, :] * pools.HOUR_US).ravel()
+    return ctx.hour_pool(t[(t >= start) & (t <= pools.ACTIVITY_END_US)])
+
+
+def data_teams(ctx: Ctx, sizes: np.ndarray) -> Chunk:
+    """Heavy legitimate API users on one internal template: a company's data team and its
+    service accounts, one org domain and corporate card, office plus cloud (datacenter) IPs,
+    scheduled jobs around the clock in the same hours, all on the pipeline's one template.
+
+    Unlike a farm: classification and extraction (long inputs, short outputs), accounts opened by
+    people in office hours over days or weeks, ordinary payments.
+    """
+    rng = ctx.rng
+    n, k = int(sizes.sum()), len(sizes)
+    group, pos, head = grouped(ctx, sizes)
+    domain, tc, company = org_domains(ctx, k)
+    asn = pick_asn(rng, "residential", tc)
+    biz = (tc == "US") & (rng.random(k) < 0.6)
+    asn[biz] = pick_asn(rng, "business", tc[biz])
+    office = blocks(ctx, asn, rng.integers(1, 4, k))
+    cloud = blocks(ctx, rng.choice(asns_of("datacenter"), k), rng.integers(1, 5, k))
+    countries = tc[pos]
+    people = draw_people(rng, countries, foreign=0.2)
+    service = (rng.random(n) < 0.4) & (rank_in_group(pos) > 0)  # the first one is a person
+    humans = org_emails(people, domain[pos], rng.choice(3, k, p=[0.6, 0.25, 0.15])[pos])
+    emails = humans.zip_with(pl.Series(~service), _service_emails(ctx, domain[pos]))
+    chunk = person_base(ctx, "benign_batch", countries, people=people, emails=emails)
+    chunk["name"] = chunk["name"].zip_with(
+        pl.Series(~service), pl.Series([None] * n, dtype=pl.String)
+    )
+    chunk["phone"] = np.where(service, None, chunk["phone"])
+    tz = ctx.tz(tc)
+    chunk["group"], chunk["tz"] = group, tz[pos]
+    t0 = local_times(
+        rng,
+        np.full(k, pools.SIGNUP_START_US),
+        np.full(k, pools.SIGNUP_END_US - 14 * pools.DAY_US),
+        tz,
+        BUSINESS,
+        0.05,
+    )
+    join = t0[pos] + (rng.exponential(10, n) * pools.DAY_US).astype(np.int64)
+    join = np.minimum(join, pools.SIGNUP_END_US - pools.DAY_US)
+    created = local_times(rng, join, join + pools.DAY_US, tz[pos], BUSINESS, 0.05)
+    created[head] = t0
+    chunk["created"] = created
+    laptop = ctx.devices(n)
+    desk_ua = ctx.clients(n, "desktop")
+    slot(chunk, "s", (office[0][pos], office[1][pos]), (laptop, 1), desk_ua, ctx)
+    copy_slot(chunk, "b", "s")
+    n_vm = rng.integers(1, 4, k)
+    vm0 = ctx.devices(int(n_vm.sum()))[0] + np.cumsum(n_vm) - n_vm
+    job_ua = ctx.clients(k, "sdk")[pos]
+    slot(chunk, "a", (cloud[0][pos], cloud[1][pos]), (vm0[pos], n_vm[pos]), job_ua, ctx)
+    chunk["p_b"] = np.where(service, 0.02, 0.35)
+    tg0, tgn = ctx.templates(np.ones(k, dtype=np.int64), extract=True)  # the pipeline's prompt
+    chunk["tg0"], chunk["tgn"] = tg0[pos], tgn[pos]
+    chunk["tp0"], chunk["tpn"] = ctx.templates(rng.integers(1, 3, n))
+    chunk["p_grp"], chunk["p_priv"] = 0.85, 0.08
+    cron = np.array([_cron_pool(ctx, int(t)) for t in t0])
+    scheduled = service | (rng.random(n) < 0.6)
+    chunk["mode"] = np.where(scheduled, MODE_POOL, MODE_BUSINESS)
+    chunk["pool"], chunk["p_clock"] = cron[pos], 0.05
+    chunk["sess"], chunk["api"], chunk["req"] = 25.0, 60.0, 50.0
+    chunk["life"] = 200 + rng.exponential(90, n)
+    card = corporate_cards(ctx, tc, chunk["holder"][head], company, np.ones(k, bool))
+    chunk["card_a"], chunk["method"] = card[pos], "card"
+    chunk["p_pay"] = (rng.random(n) < 0.9).astype(float)
+    chunk["pay_n"], chunk["price"], chunk["allow"] = 5.0, 200.0, 0.08
     return chunk
 
 

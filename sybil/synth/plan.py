@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 # archetype -> (share of all accounts, smallest group, largest group); solo archetypes have no
-# group sizes. benign_individual takes whatever is left (about 36%). Farms are about 20%.
+# group sizes. benign_individual takes whatever is left (about 34%). Farms are about 20%.
 BENIGN_SOLO = {"benign_mobile": 0.07, "benign_vpn": 0.03, "benign_power": 0.02}
 BENIGN_GROUPS = {
     "benign_household": (0.10, 2, 5),
     "benign_team": (0.08, 5, 40),
     "benign_campus": (0.08, 50, 600),
     "benign_event": (0.04, 30, 300),
+    "benign_batch": (0.02, 3, 30),
 }
 FARMS = {
     "farm_proxy": (0.04, 200, 2000),

@@ -45,6 +45,7 @@ def _build_accounts(ctx: Ctx, plan: dict[str, np.ndarray]) -> pl.DataFrame:
         groups.teams(ctx, plan["benign_team"]),
         groups.campuses(ctx, plan["benign_campus"]),
         groups.events(ctx, plan["benign_event"]),
+        groups.data_teams(ctx, plan["benign_batch"]),
         benign.mobile_users(ctx, int(plan["benign_mobile"][0])),
         benign.vpn_users(ctx, int(plan["benign_vpn"][0])),
         benign.power_users(ctx, int(plan["benign_power"][0])),

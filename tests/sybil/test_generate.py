@@ -184,6 +184,7 @@ def test_session_ips_are_valid_and_match_their_asn(clean: dict[str, pl.DataFrame
         ("farm_notime", {"residential", "mobile"}),
         ("farm_nobehaviour", {"residential"}),
         ("farm_org", {"business", "residential", "datacenter"}),
+        ("benign_batch", {"business", "residential", "datacenter"}),
         ("benign_vpn", {"vpn", "residential"}),
         ("benign_campus", {"education", "residential"}),
     ],
@@ -421,6 +422,39 @@ def test_farm_org_looks_like_a_company(adversarial: dict[str, pl.DataFrame]) -> 
     assert span["created_at"].max() <= timedelta(hours=12)  # type: ignore[operator]
     ratio = _ratio_per_account(_style(adversarial, "api_usage", "farm_org"), "farm_id")
     assert (ratio["ratio"] > 2).all()
+
+
+def test_benign_batch_extracts_on_one_shared_template(
+    adversarial: dict[str, pl.DataFrame],
+) -> None:
+    signups = _style(adversarial, "signups", "benign_batch").select("account_id", company=_domain())
+    api = adversarial["api_usage"].join(signups, on="account_id")
+    assert (_ratio_per_account(api, "company")["ratio"] < 1).all()  # long inputs, short outputs
+    widest = (
+        api.group_by("company", "prompt_hash")
+        .agg(pl.col("account_id").n_unique().alias("accounts"))
+        .group_by("company")
+        .agg(pl.col("accounts").max())
+        .join(signups.group_by("company").len(), on="company")
+    )
+    assert widest.height == signups["company"].n_unique()
+    assert (widest["accounts"] == widest["len"]).all()  # one template shared by the whole group
+
+
+def test_event_registration_desks_look_scripted(adversarial: dict[str, pl.DataFrame]) -> None:
+    """A desk laptop signs attendees up every few minutes, as regularly as a script would."""
+    events = _with_truth(adversarial, "signups").filter(pl.col("archetype") == "benign_event")
+    desks = (
+        events.drop_nulls("device_id")
+        .sort("created_at")
+        .group_by("device_id")
+        .agg(pl.len().alias("n"), pl.col("created_at").diff().dt.total_seconds().alias("gap"))
+        .filter(pl.col("n") >= 10)
+        .with_columns(cv=pl.col("gap").list.std() / pl.col("gap").list.mean())
+    )
+    assert desks.height > 0
+    assert (desks["cv"] < 0.5).all()
+    assert (desks["gap"].list.mean() < 300).all()
 
 
 def test_dirty_rows_present_at_the_requested_rate(
