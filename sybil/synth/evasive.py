@@ -344,7 +344,8 @@ def notime(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
 
 def nobehaviour(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     """Evades behaviour: every account its own paraphrased prompts (no template shared within
-    the farm), its own hours, an ordinary model mix, output/input ratio and power-user volume.
+    the farm, not even a public tool's: it scripts the API), its own hours, an ordinary model
+    mix, output/input ratio and power-user volume.
 
     Shares identity (throwaway domains, reused SMS numbers), network (a small pool of ISP proxy
     IPs each used by many accounts, one SDK), payment (prepaid cards reused, many failures) and
@@ -370,7 +371,7 @@ def nobehaviour(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     slot(chunk, "s", (_pick_in(ctx, ip0[pos], n_ip[pos]), 1), (dev, 1), browser, ctx)
     chunk["created"], _ = _cadence(ctx, sizes, pos, (3, 15), np.full(k, 30 * pools.DAY_US))
     chunk["tp0"], chunk["tpn"] = ctx.templates(rng.integers(2, 7, n))
-    chunk["p_priv"], chunk["p_grp"], chunk["distill"] = 0.7, 0.0, False
+    chunk["p_priv"], chunk["p_grp"], chunk["distill"] = 1.0, 0.0, False
     chunk["mode"], chunk["p_clock"] = MODE_DIURNAL, 0.35
     chunk["sess"], chunk["early"], chunk["api"], chunk["req"] = 20.0, 0.6, 45.0, 15.0
     _farm_cards(ctx, chunk, pos, np.ceil(sizes / 5).astype(np.int64), (1, 3), (2, 4))

@@ -386,21 +386,8 @@ def test_farm_notime_keeps_human_hours(adversarial: dict[str, pl.DataFrame]) -> 
 
 
 def test_farm_nobehaviour_shares_no_behaviour(adversarial: dict[str, pl.DataFrame]) -> None:
-    api = _with_truth(adversarial, "api_usage")
-    benign_users = (
-        api.filter(pl.col("farm_id").is_null())
-        .group_by("prompt_hash")
-        .agg(pl.col("account_id").n_unique().alias("benign"))
-    )
     farm = _style(adversarial, "api_usage", "farm_nobehaviour")
-    shared = (
-        farm.group_by("farm_id", "prompt_hash")
-        .agg(pl.col("account_id").n_unique().alias("accounts"))
-        .filter(pl.col("accounts") >= 2)
-        .join(benign_users, on="prompt_hash", how="left")
-    )
-    # the only prompts two of its accounts have in common are public tools everybody uses
-    assert shared["benign"].fill_null(0).min() >= 10  # type: ignore[operator]
+    assert _most_accounts_sharing(farm, "prompt_hash") == 1
     assert (_ratio_per_account(farm, "farm_id")["ratio"] < 2).all()
     assert set(farm["model"]) == set(pools.MODELS)
 
