@@ -1,9 +1,10 @@
 """Synthetic world generator: `generate_world` and `write_world`.
 
 A seeded, vectorized simulation of an AI API provider's accounts: benign users (including
-look-alike groups such as households, company teams, campuses, events, carrier CGNAT and VPN
-users) and account farms of four styles, in the input format of the data contract, with ground
-truth in `truth`. The implementation lives in `sybil.synth`.
+look-alike groups such as households, company teams and data teams, campuses, events, carrier
+CGNAT and VPN users) and account farms of ten styles, six of which each evade one signal family
+entirely (see `sybil.synth.evasive`), in the input format of the data contract, with ground truth
+in `truth`. The implementation lives in `sybil.synth`.
 """
 
 from sybil.synth.plan import ARCHETYPES

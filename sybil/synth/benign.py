@@ -274,6 +274,12 @@ def power_users(ctx: Ctx, n: int) -> Chunk:
     return chunk
 
 
+def rank_in_group(pos: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal (sorted) group positions."""
+    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1]
+    return np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
+
+
 def grouped(ctx: Ctx, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group id per row, group position per row, first row of each group)."""
     pos = np.repeat(np.arange(len(sizes)), sizes)

@@ -32,7 +32,8 @@ DEFAULTS: dict[str, object] = {
     # prompt templates: private range, group range, P(private), P(group); the rest are public
     "tp0": 0, "tpn": 0, "tg0": 0, "tgn": 0, "p_priv": 0.7, "p_grp": 0.0,
     # payments: P(pays), mean extra payments, cards, P(card b), method, plan price, status risk
-    # (0 benign .. 2 crude farm), billing name typed per account instead of the card holder's
+    # (0 benign .. 2 crude farm, 3 never fails), billing name typed per account instead of the
+    # card holder's
     "p_pay": 0.0, "pay_n": 2.0, "card_a": -1, "card_b": -1, "p_card_b": 0.0, "method": "card",
     "price": 20.0, "risk": 0, "bill_own": False,
     # P(allowlisted); deliberate gmail alias (exempt from mailbox de-duplication)
@@ -66,6 +67,7 @@ class Ctx:
     public_tpl: tuple[int, int] = (0, 0)
     public_w: np.ndarray = field(default_factory=lambda: np.ones(1))
     hour_pools: list[np.ndarray] = field(default_factory=list)
+    org_domains: set[str] = field(default_factory=set)  # taken by companies and campuses
     next_group: int = 0
 
     def __post_init__(self) -> None:
@@ -164,11 +166,15 @@ class Ctx:
         """n fresh device fingerprints."""
         return self.reg.devices.new(n)
 
-    def templates(self, counts: np.ndarray, distill: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def templates(
+        self, counts: np.ndarray, distill: bool = False, extract: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Contiguous private template ranges, `counts[i]` templates for row i."""
         total = int(counts.sum())
         if distill:  # short prompts, long answers
             in_mean, out_mean = self.rng.uniform(4.5, 6.0, total), self.rng.uniform(6.8, 8.2, total)
+        elif extract:  # classification/extraction: long documents in, a label or a few fields out
+            in_mean, out_mean = self.rng.uniform(7.0, 8.8, total), self.rng.uniform(3.0, 4.8, total)
         else:
             in_mean, out_mean = self.rng.uniform(5.0, 8.2, total), self.rng.uniform(4.8, 7.4, total)
         start = self.reg.templates.new(total, in_mean=np.exp(in_mean), out_mean=np.exp(out_mean))

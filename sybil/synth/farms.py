@@ -11,7 +11,15 @@ import numpy as np
 import polars as pl
 
 from sybil.synth import pools
-from sybil.synth.benign import Chunk, blocks, grouped, holder_names, new_cards, slot
+from sybil.synth.benign import (
+    Chunk,
+    blocks,
+    grouped,
+    holder_names,
+    new_cards,
+    rank_in_group,
+    slot,
+)
 from sybil.synth.context import MODE_CLOCK, MODE_POOL, WAKING, Ctx, local_times
 from sybil.synth.people import (
     countries_for,
@@ -25,12 +33,6 @@ from sybil.synth.people import (
 from sybil.synth.registry import asns_of, random_words
 
 _WEEK_US = 7 * pools.DAY_US
-
-
-def _rank_in_group(pos: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal (sorted) group positions."""
-    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1]
-    return np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
 
 
 def _pick_in(ctx: Ctx, start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -52,11 +54,11 @@ def _job_pool(ctx: Ctx, start: int) -> int:
     return ctx.hour_pool(hours[hours <= pools.ACTIVITY_END_US])
 
 
-def _waking_pool(ctx: Ctx, start: int, tz: int) -> int:
-    """Hours an operator works by hand: about 8 waking hours of each day."""
+def _waking_pool(ctx: Ctx, start: int, tz: int, profile: np.ndarray = WAKING) -> int:
+    """Hours an operator works by hand: about 8 waking hours (local, by `profile`) of each day."""
     rng = ctx.rng
     days = np.arange(start // pools.DAY_US, pools.ACTIVITY_END_US // pools.DAY_US + 1)
-    hours = rng.choice(24, size=(len(days), 8), p=WAKING)
+    hours = rng.choice(24, size=(len(days), 8), p=profile)
     t = (days[:, None] * pools.DAY_US + (hours - tz) * pools.HOUR_US).ravel()
     return ctx.hour_pool(t[(t >= start) & (t <= pools.ACTIVITY_END_US)])
 
@@ -160,7 +162,7 @@ def burst(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     chunk["email"] = disposable_emails(rng, n, domains[farm_domains[pos, rng.integers(0, 3, n)]])
     t0 = rng.integers(pools.SIGNUP_START_US, pools.SIGNUP_END_US - 3 * pools.HOUR_US, k)
     step = rng.uniform(1, 3, k) * pools.HOUR_US / sizes
-    rank = _rank_in_group(pos)
+    rank = rank_in_group(pos)
     chunk["created"] = (t0[pos] + (rank + rng.uniform(-0.1, 0.1, n)) * step[pos]).astype(np.int64)
     chunk["created"] = np.clip(chunk["created"], pools.SIGNUP_START_US, pools.SIGNUP_END_US)
     python = np.array([i for i, c in enumerate(pools.CLIENTS) if c.ua.startswith("python-req")])
@@ -268,7 +270,7 @@ def alias(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     )
     order = np.lexsort((np.arange(n), box))
     rank = np.empty(n, dtype=np.int64)
-    rank[order] = _rank_in_group(box[order])
+    rank[order] = rank_in_group(box[order])
     chunk["email"] = _alias_emails(ctx, local.to_numpy()[box], box, rank)
     chunk["alias"] = True
     owner_name = holder_names(owners)[box]
@@ -337,7 +339,7 @@ def proxy(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     t0 = pools.SIGNUP_START_US + (
         rng.random(k) * (pools.SIGNUP_END_US - pools.SIGNUP_START_US - every * sizes)
     ).astype(np.int64)
-    rank = _rank_in_group(pos)
+    rank = rank_in_group(pos)
     chunk["created"] = (t0[pos] + (rank + rng.uniform(-0.08, 0.08, n)) * every[pos]).astype(
         np.int64
     )
@@ -398,7 +400,7 @@ def sms(ctx: Ctx, sizes: np.ndarray, farm_ids: np.ndarray) -> Chunk:
     )
     order = np.lexsort((np.arange(n), batch))
     rank = np.empty(n, dtype=np.int64)
-    rank[order] = _rank_in_group(batch[order])
+    rank[order] = rank_in_group(batch[order])
     cadence = rng.uniform(2, 5, len(b_farm)) * 60_000_000
     chunk["created"] = np.minimum(
         (b_time[batch] + (rank + rng.uniform(-0.1, 0.1, n)) * cadence[batch]).astype(np.int64),

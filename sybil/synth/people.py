@@ -35,6 +35,8 @@ _LAST_D, _LAST_A, _LAST_START, _LAST_N = _flatten(1)
 _SURNAME_FIRST = np.array([pools.NAMES[c][2] for c in pools.CULTURES])
 _NON_LATIN = np.array([c in pools.NON_LATIN for c in pools.CULTURES])
 _NO_SPACE = np.array([pools.NAMES[c][3] == "" for c in pools.CULTURES])
+_FIRST_KEYS, _FIRST_KEY = np.unique(_FIRST_A.astype(str), return_inverse=True)
+_LAST_KEYS, _LAST_KEY = np.unique(_LAST_A.astype(str), return_inverse=True)
 _CULTURE_POS = {c: i for i, c in enumerate(pools.CULTURES)}
 _COUNTRY = {c.code: c for c in pools.COUNTRIES}
 
@@ -75,9 +77,36 @@ def same_surname(rng: np.random.Generator, people: People, group: np.ndarray) ->
     return People(culture, first, people.last[head])
 
 
-def display_names(rng: np.random.Generator, people: People) -> pl.Series:
-    """Full names as entered: culture-specific order, sometimes lowercase, first-only or missing."""
+def distinct_people(
+    rng: np.random.Generator, countries: np.ndarray, group: np.ndarray, rounds: int = 40
+) -> People:
+    """Like `draw_people`, but no two rows of one group get the same romanized name.
+
+    Colliding rows are redrawn, after a few rounds from any culture, so even a large group from a
+    country with few names in the tables ends up with distinct people.
+    """
+    people = draw_people(rng, countries)
+    for i in range(rounds):
+        first, last = _FIRST_KEY[people.first], _LAST_KEY[people.last]
+        key = (group * len(_FIRST_KEYS) + first) * len(_LAST_KEYS) + last
+        order = np.argsort(key, kind="stable")
+        dup = order[1:][key[order][1:] == key[order][:-1]]
+        if len(dup) == 0:
+            break
+        again = draw_people(rng, countries[dup], foreign=0.12 if i < 5 else 1.0)
+        people.culture[dup] = again.culture
+        people.first[dup], people.last[dup] = again.first, again.last
+    return people
+
+
+def display_names(rng: np.random.Generator, people: People, full: bool = False) -> pl.Series:
+    """Full names as entered: culture-specific order, sometimes lowercase, first-only or missing.
+
+    With `full`, nobody types only a first name (a scripted form always fills both).
+    """
     u = rng.random(len(people.first))
+    if full:
+        u = np.where((u >= 0.02) & (u < 0.04), 0.5, u)
     latin = _NON_LATIN[people.culture] & (rng.random(len(u)) < 0.4)
     first = pl.Series(
         np.where(latin, _FIRST_A[people.first], _FIRST_D[people.first]), dtype=pl.String

@@ -5,19 +5,27 @@ from __future__ import annotations
 import numpy as np
 
 # archetype -> (share of all accounts, smallest group, largest group); solo archetypes have no
-# group sizes. benign_individual takes whatever is left (about 45%).
+# group sizes. benign_individual takes whatever is left (about 34%). Farms are about 20%.
 BENIGN_SOLO = {"benign_mobile": 0.07, "benign_vpn": 0.03, "benign_power": 0.02}
 BENIGN_GROUPS = {
     "benign_household": (0.10, 2, 5),
     "benign_team": (0.08, 5, 40),
     "benign_campus": (0.08, 50, 600),
     "benign_event": (0.04, 30, 300),
+    "benign_batch": (0.02, 3, 30),
 }
 FARMS = {
-    "farm_proxy": (0.05, 200, 2000),
-    "farm_burst": (0.03, 50, 400),
-    "farm_alias": (0.025, 30, 300),
-    "farm_sms": (0.025, 50, 500),
+    "farm_proxy": (0.04, 200, 2000),
+    "farm_burst": (0.025, 50, 400),
+    "farm_alias": (0.02, 30, 300),
+    "farm_sms": (0.02, 50, 500),
+    # adversarial styles, each evading one signal family (see evasive.py)
+    "farm_noid": (0.015, 50, 400),
+    "farm_nonet": (0.015, 50, 400),
+    "farm_nopay": (0.015, 30, 300),
+    "farm_notime": (0.015, 30, 300),
+    "farm_nobehaviour": (0.015, 30, 300),
+    "farm_org": (0.015, 20, 150),
 }
 ARCHETYPES = ("benign_individual", *BENIGN_GROUPS, *BENIGN_SOLO, *FARMS)
 

@@ -130,12 +130,26 @@ class IpTable:
         return np.concatenate(self.asn)[rows]
 
     def add_random(
-        self, rng: np.random.Generator, asn_pos: np.ndarray, v6_share: float = 0.0
+        self,
+        rng: np.random.Generator,
+        asn_pos: np.ndarray,
+        v6_share: float = 0.0,
+        distinct_in: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Append one random address per row in its ASN; some v6 where the ASN has a prefix."""
+        """Append one random address per row in its ASN; some v6 where the ASN has a prefix.
+
+        With `distinct_in` (a group number per row), no two rows of a group share a v4 /24.
+        """
         has_v6 = np.array([bool(p) for p in _V6_PREFIXES])[asn_pos]
         v6 = has_v6 & (rng.random(len(asn_pos)) < v6_share)
-        v4 = random_v4(rng, asn_pos)
+        v4 = random_v4(rng, asn_pos).astype(np.int64)
+        for _ in range(50 if distinct_in is not None else 0):
+            key = np.where(v6, -1 - np.arange(len(v4)), (distinct_in << 24) + (v4 >> 8))
+            order = np.argsort(key, kind="stable")
+            dup = order[1:][key[order][1:] == key[order][:-1]]
+            if len(dup) == 0:
+                break
+            v4[dup] = random_v4(rng, asn_pos[dup])
         sub = rng.integers(0, 1 << 32, len(asn_pos))
         iface = rng.integers(1, 0x1000, len(asn_pos))
         return self.add(asn_pos, np.where(v6, sub, v4), v6, np.where(v6, iface, 0))

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sybil.synth import benign, farms, groups
+from sybil.synth import benign, evasive, farms, groups
 from sybil.synth.context import Ctx, assemble
 from sybil.synth.dirty import format_ids, inject_all
 from sybil.synth.people import finalize_emails
@@ -28,6 +28,12 @@ _FARM_BUILDERS = {
     "farm_burst": farms.burst,
     "farm_alias": farms.alias,
     "farm_sms": farms.sms,
+    "farm_noid": evasive.noid,
+    "farm_nonet": evasive.nonet,
+    "farm_nopay": evasive.nopay,
+    "farm_notime": evasive.notime,
+    "farm_nobehaviour": evasive.nobehaviour,
+    "farm_org": evasive.org,
 }
 
 
@@ -39,6 +45,7 @@ def _build_accounts(ctx: Ctx, plan: dict[str, np.ndarray]) -> pl.DataFrame:
         groups.teams(ctx, plan["benign_team"]),
         groups.campuses(ctx, plan["benign_campus"]),
         groups.events(ctx, plan["benign_event"]),
+        groups.data_teams(ctx, plan["benign_batch"]),
         benign.mobile_users(ctx, int(plan["benign_mobile"][0])),
         benign.vpn_users(ctx, int(plan["benign_vpn"][0])),
         benign.power_users(ctx, int(plan["benign_power"][0])),

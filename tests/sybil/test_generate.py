@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from sybil.generate import ARCHETYPES, ASN_CLASSES, TABLES, generate_world, write_world
+from sybil.synth import pools
 
 N = 3000
 UTC = pl.Datetime("us", "UTC")
@@ -93,10 +95,16 @@ def test_every_archetype_is_present(clean: dict[str, pl.DataFrame]) -> None:
     assert set(clean["truth"]["archetype"]) == set(ARCHETYPES)
 
 
+@pytest.mark.parametrize("n", [500, 5000])
+def test_every_archetype_is_present_in_small_worlds(n: int) -> None:
+    truth = generate_world(n, seed=2, dirty_rate=0.0)["truth"]
+    assert set(truth["archetype"]) == set(ARCHETYPES)
+
+
 def test_farm_share_and_ids(clean: dict[str, pl.DataFrame]) -> None:
     truth = clean["truth"]
     farm = truth.filter(pl.col("archetype").str.starts_with("farm_"))
-    assert 0.10 <= farm.height / truth.height <= 0.16
+    assert 0.17 <= farm.height / truth.height <= 0.23
     assert farm["farm_id"].null_count() == 0
     assert farm["farm_id"].str.contains(r"^farm_\d{4}$").all()
     assert truth.filter(pl.col("archetype").str.starts_with("benign_"))["farm_id"].null_count() == (
@@ -108,7 +116,7 @@ def test_farm_share_and_ids(clean: dict[str, pl.DataFrame]) -> None:
 
 def test_farm_count_scales_with_world_size() -> None:
     truth = generate_world(20_000, seed=1, dirty_rate=0.0)["truth"]
-    assert 8 <= truth["farm_id"].n_unique() - 1 <= 30
+    assert 12 <= truth["farm_id"].n_unique() - 1 <= 40
 
 
 def test_truth_covers_every_valid_account(
@@ -170,6 +178,13 @@ def test_session_ips_are_valid_and_match_their_asn(clean: dict[str, pl.DataFrame
         ("farm_sms", {"mobile"}),
         ("farm_proxy", {"residential"}),
         ("farm_alias", {"residential", "vpn"}),
+        ("farm_noid", {"datacenter"}),
+        ("farm_nonet", {"residential"}),
+        ("farm_nopay", {"vpn"}),
+        ("farm_notime", {"residential", "mobile"}),
+        ("farm_nobehaviour", {"residential"}),
+        ("farm_org", {"business", "residential", "datacenter"}),
+        ("benign_batch", {"business", "residential", "datacenter"}),
         ("benign_vpn", {"vpn", "residential"}),
         ("benign_campus", {"education", "residential"}),
     ],
@@ -235,6 +250,200 @@ def test_lookalike_benign_groups_share_infrastructure(clean: dict[str, pl.DataFr
     assert per_device["account_id"].max() >= 10  # shared lab machines
 
 
+# --- adversarial styles: each evades one signal family entirely -----------------------------
+
+
+@pytest.fixture(scope="module")
+def adversarial() -> dict[str, pl.DataFrame]:
+    """A world large enough for a farm or two of each adversarial style."""
+    return generate_world(20_000, seed=5, dirty_rate=0.0)
+
+
+def _style(world: dict[str, pl.DataFrame], table: str, archetype: str) -> pl.DataFrame:
+    rows = _with_truth(world, table).filter(pl.col("archetype") == archetype)
+    assert rows.height > 0, (table, archetype)
+    return rows
+
+
+def _most_accounts_sharing(rows: pl.DataFrame, key: str) -> int:
+    """The most accounts of one farm that share one value of `key`."""
+    shared = (
+        rows.drop_nulls(key)
+        .group_by("farm_id", key)
+        .agg(pl.col("account_id").n_unique().alias("accounts"))
+    )
+    assert shared.height > 0, key
+    return int(shared["accounts"].max())  # type: ignore[arg-type]
+
+
+def _domain() -> pl.Expr:
+    email = pl.col("email").str.strip_chars().str.to_lowercase()
+    return email.str.extract(r"@(.+)$", 1).replace({"googlemail.com": "gmail.com"})
+
+
+def _mailbox() -> pl.Expr:
+    """Lowercase, +tag dropped, gmail dots ignored."""
+    local = pl.col("email").str.strip_chars().str.to_lowercase().str.extract(r"^([^@+]*)", 1)
+    local = (
+        pl.when(_domain() == "gmail.com")
+        .then(local.str.replace_all(".", "", literal=True))
+        .otherwise(local)
+    )
+    return pl.concat_str([local, _domain()], separator="@")
+
+
+def _fold(name: str | None) -> str | None:
+    """Case, accents and spacing folded away."""
+    if name is None:
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(plain.lower().split())
+
+
+def _ratio_per_account(api: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Median over accounts of output/input tokens, per `by`."""
+    return (
+        api.group_by(by, "account_id")
+        .agg(ratio=pl.col("output_tokens").sum() / pl.col("input_tokens").sum())
+        .group_by(by)
+        .agg(pl.col("ratio").median())
+    )
+
+
+_FREE_MAIL = {domain for country in pools.COUNTRIES for domain, _ in country.mails}
+_DISPOSABLE = set(pools.DISPOSABLE_DOMAINS + pools.OBSCURE_DISPOSABLE_DOMAINS)
+
+
+def test_farm_noid_shares_no_identity(adversarial: dict[str, pl.DataFrame]) -> None:
+    signups = _style(adversarial, "signups", "farm_noid").with_columns(
+        mailbox=_mailbox(),
+        domain=_domain(),
+        phone_digits=pl.col("phone").str.replace_all(r"\D", "").str.slice(-9),  # national number
+        folded=pl.col("name").map_elements(_fold, return_dtype=pl.String),
+    )
+    for key in ("mailbox", "phone_digits", "folded"):
+        assert _most_accounts_sharing(signups, key) == 1, key
+    assert set(signups["domain"]) <= _FREE_MAIL  # no throwaway or private domains
+
+
+def test_farm_nonet_shares_no_network(adversarial: dict[str, pl.DataFrame]) -> None:
+    cols = ["account_id", "farm_id", "ip", "device_id"]
+    sessions = _style(adversarial, "sessions", "farm_nonet")
+    seen = pl.concat([_style(adversarial, "signups", "farm_nonet").select(cols), sessions[cols]])
+    canonical, prefix = {}, {}
+    for text in seen["ip"].drop_nulls().unique():
+        ip = ipaddress.ip_address(text)
+        canonical[text] = str(ip)
+        prefix[text] = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", False))
+    seen = seen.with_columns(
+        pl.col("ip").replace_strict(canonical).alias("address"),
+        pl.col("ip").replace_strict(prefix).alias("prefix"),
+    )
+    for key in ("address", "prefix", "device_id"):
+        assert _most_accounts_sharing(seen, key) == 1, key
+    assert {ASN_CLASSES[a] for a in sessions["asn"].unique()} == {"residential"}
+    # ordinary browsers: every user agent and TLS fingerprint is common among benign accounts
+    benign = _with_truth(adversarial, "sessions").filter(pl.col("farm_id").is_null())
+    for key in ("user_agent", "tls_fingerprint"):
+        users = benign.group_by(key).agg(pl.col("account_id").n_unique().alias("users"))
+        mine = sessions.select(key).unique().join(users, on=key, how="left")
+        assert mine["users"].fill_null(0).min() >= 50, key  # type: ignore[operator]
+
+
+def test_farm_nopay_never_pays(adversarial: dict[str, pl.DataFrame]) -> None:
+    _style(adversarial, "signups", "farm_nopay")
+    payments = _with_truth(adversarial, "payments")
+    assert payments.filter(pl.col("archetype") == "farm_nopay").height == 0
+
+
+def test_farm_notime_keeps_human_hours(adversarial: dict[str, pl.DataFrame]) -> None:
+    signups = _style(adversarial, "signups", "farm_notime")
+    gaps = (
+        signups.sort("created_at")
+        .group_by("farm_id")
+        .agg(
+            gap=pl.col("created_at").diff().dt.total_seconds().drop_nulls(),
+            span=pl.col("created_at").max() - pl.col("created_at").min(),
+        )
+        .with_columns(cv=pl.col("gap").list.std() / pl.col("gap").list.mean())
+    )
+    assert (gaps["cv"] >= 0.8).all()  # no burst, no regular cadence
+    assert (gaps["span"] >= timedelta(days=14)).all()  # type: ignore[operator]
+    active = pl.concat(
+        [
+            signups.select("farm_id", t="created_at"),
+            _style(adversarial, "sessions", "farm_notime").select("farm_id", t="ts"),
+            _style(adversarial, "api_usage", "farm_notime").select("farm_id", t="hour"),
+        ]
+    )
+    for hours in active.group_by("farm_id").agg(pl.col("t").dt.hour().unique())["t"]:
+        busy = set(hours)
+        quiet = run = 0
+        for h in list(range(24)) * 2:  # the longest run of silent UTC hours, around midnight too
+            run = 0 if h in busy else run + 1
+            quiet = max(quiet, run)
+        assert quiet >= 6  # the operator's night
+
+
+def test_farm_nobehaviour_shares_no_behaviour(adversarial: dict[str, pl.DataFrame]) -> None:
+    farm = _style(adversarial, "api_usage", "farm_nobehaviour")
+    assert _most_accounts_sharing(farm, "prompt_hash") == 1
+    assert (_ratio_per_account(farm, "farm_id")["ratio"] < 2).all()
+    assert set(farm["model"]) == set(pools.MODELS)
+
+
+def test_farm_org_looks_like_a_company(adversarial: dict[str, pl.DataFrame]) -> None:
+    signups = _style(adversarial, "signups", "farm_org").with_columns(domain=_domain())
+    domains = signups.group_by("farm_id").agg(pl.col("domain").unique())["domain"]
+    assert all(len(d) == 1 for d in domains)  # one organisation domain per farm
+    mine = set(signups["domain"])
+    assert not mine & (_FREE_MAIL | _DISPOSABLE)
+    others = _with_truth(adversarial, "signups").filter(pl.col("archetype") != "farm_org")
+    assert not mine & set(others.select(_domain())["email"])
+    assert signups.select(_mailbox())["email"].is_unique().all()
+    payments = _style(adversarial, "payments", "farm_org")
+    assert (payments["status"] == "succeeded").all()
+    assert not set(payments["card_bin"]) & set(pools.PREPAID_BINS)
+    # what betrays it: signups by script within hours, distillation output
+    span = signups.group_by("farm_id").agg(pl.col("created_at").max() - pl.col("created_at").min())
+    assert span["created_at"].max() <= timedelta(hours=12)  # type: ignore[operator]
+    ratio = _ratio_per_account(_style(adversarial, "api_usage", "farm_org"), "farm_id")
+    assert (ratio["ratio"] > 2).all()
+
+
+def test_benign_batch_extracts_on_one_shared_template(
+    adversarial: dict[str, pl.DataFrame],
+) -> None:
+    signups = _style(adversarial, "signups", "benign_batch").select("account_id", company=_domain())
+    api = adversarial["api_usage"].join(signups, on="account_id")
+    assert (_ratio_per_account(api, "company")["ratio"] < 1).all()  # long inputs, short outputs
+    widest = (
+        api.group_by("company", "prompt_hash")
+        .agg(pl.col("account_id").n_unique().alias("accounts"))
+        .group_by("company")
+        .agg(pl.col("accounts").max())
+        .join(signups.group_by("company").len(), on="company")
+    )
+    assert widest.height == signups["company"].n_unique()
+    assert (widest["accounts"] == widest["len"]).all()  # one template shared by the whole group
+
+
+def test_event_registration_desks_look_scripted(adversarial: dict[str, pl.DataFrame]) -> None:
+    """A desk laptop signs attendees up every few minutes, as regularly as a script would."""
+    events = _with_truth(adversarial, "signups").filter(pl.col("archetype") == "benign_event")
+    desks = (
+        events.drop_nulls("device_id")
+        .sort("created_at")
+        .group_by("device_id")
+        .agg(pl.len().alias("n"), pl.col("created_at").diff().dt.total_seconds().alias("gap"))
+        .filter(pl.col("n") >= 10)
+        .with_columns(cv=pl.col("gap").list.std() / pl.col("gap").list.mean())
+    )
+    assert desks.height > 0
+    assert (desks["cv"] < 0.5).all()
+    assert (desks["gap"].list.mean() < 300).all()
+
+
 def test_dirty_rows_present_at_the_requested_rate(
     dirty: dict[str, pl.DataFrame], clean: dict[str, pl.DataFrame]
 ) -> None:
@@ -285,7 +494,9 @@ def test_allowlist_is_verified_customers_plus_one_farm_account(
     allow = clean["allowlist"].join(clean["truth"], on="account_id", how="left")
     assert allow["archetype"].null_count() == 0
     assert 0.005 <= allow.height / clean["truth"].height <= 0.02
-    assert allow.filter(pl.col("farm_id").is_not_null()).height == 1
+    # one compromised account, plus the odd account of a farm posing as a verified company
+    farms = allow.filter(pl.col("farm_id").is_not_null())
+    assert farms.filter(pl.col("archetype") != "farm_org").height == 1
     top = allow["archetype"].value_counts(sort=True)["archetype"].head(2)
     assert set(top) == {"benign_team", "benign_power"}
 
