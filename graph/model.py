@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -120,17 +122,37 @@ def fit_logistic(
     weight: FloatArray,
     *,
     l2: float = 1.0,
+    nonnegative: BoolArray | None = None,
     max_iter: int = 100,
     tol: float = 1e-10,
 ) -> tuple[FloatArray, float]:
     """Weighted logistic regression by Newton-Raphson; returns (coef, intercept).
 
     `z` is already standardised; the intercept is not penalised. Weights are rescaled to mean
-    1, so `l2` means the same whatever the units of the weights.
+    1, so `l2` means the same whatever the units of the weights. Coefficients marked
+    `nonnegative` that come out below zero are fixed at zero and the rest refitted, until none
+    is negative (an active-set loop: a signal of suspicion may be worth nothing, never a
+    discount).
     """
     n, p = z.shape
     if n == 0 or len(y) != n or len(weight) != n:
         raise ValueError("z, y and weight must describe the same non-empty set of rows")
+    constrained = np.zeros(p, dtype=bool) if nonnegative is None else np.asarray(nonnegative)
+    active = np.ones(p, dtype=bool)
+    while True:
+        coef, intercept = _newton(z[:, active], y, weight, l2, max_iter, tol)
+        full = np.zeros(p)
+        full[active] = coef
+        negative = constrained & active & (full < 0)
+        if not negative.any():
+            return full, intercept
+        active &= ~negative
+
+
+def _newton(
+    z: FloatArray, y: FloatArray, weight: FloatArray, l2: float, max_iter: int, tol: float
+) -> tuple[FloatArray, float]:
+    n, p = z.shape
     w = weight / weight.mean()
     design = np.column_stack([np.ones(n), z])
     penalty = np.full(p + 1, l2)
@@ -148,6 +170,23 @@ def fit_logistic(
     return beta[1:], float(beta[0])
 
 
+def evasion_masks(families: tuple[str, ...], evadable: tuple[str, ...], keep: int) -> BoolArray:
+    """Every way to hide some `evadable` families while at least `keep` of them stay visible:
+    one row per way, one column per feature, True where the feature is hidden."""
+    fam = np.asarray(families)
+    masks = [
+        np.isin(fam, hidden)
+        for k in range(0, len(evadable) - keep + 1)
+        for hidden in combinations(evadable, k)
+    ]
+    return np.array(masks, dtype=bool).reshape(len(masks), len(families))
+
+
+def evadable_all(families: tuple[str, ...]) -> list[str]:
+    """Families whose features all point towards suspicion (everything but `structure`)."""
+    return sorted({f for f in families if f != "structure"})
+
+
 def fit_model(
     x: FloatArray,
     y: FloatArray,
@@ -156,8 +195,17 @@ def fit_model(
     features: tuple[str, ...],
     families: tuple[str, ...],
     l2: float = 1.0,
+    evadable: tuple[str, ...] = (),
+    keep_families: int = 2,
 ) -> RiskModel:
-    """Standardise against the benign median, fit, and wrap the result as a RiskModel."""
+    """Standardise against the benign median, fit, and wrap the result as a RiskModel.
+
+    With `evadable` families, every farm row is also shown to the fit in each variant where
+    some of those families are hidden (set to the benign median) and at least `keep_families`
+    stay visible, the variants sharing the row's weight. This is the threat model written into
+    the data: an operator can make any family look ordinary, but not all of them at once. It keeps
+    the model from leaning on whatever every training farm happened to share.
+    """
     benign = y < 0.5
     if not benign.any() or benign.all():
         raise ValueError("training needs both benign and farm clusters")
@@ -165,7 +213,17 @@ def fit_model(
     spread = x.std(axis=0)
     scale = np.where(spread > 1e-9, spread, 1.0)
     z = (x - center) / scale
-    coef, intercept = fit_logistic(z, y, weight, l2=l2)
+    present = tuple(f for f in evadable if f in families)
+    if len(present) > keep_families and (~benign).any():
+        masks = evasion_masks(families, present, keep_families)
+        farm_z = z[~benign]
+        variants = np.concatenate([np.where(m, 0.0, farm_z) for m in masks])
+        z = np.concatenate([z[benign], variants])
+        y = np.concatenate([y[benign], np.ones(len(variants))])
+        weight = np.concatenate([weight[benign], np.tile(weight[~benign] / len(masks), len(masks))])
+    coef, intercept = fit_logistic(
+        z, y, weight, l2=l2, nonnegative=np.isin(np.asarray(families), evadable_all(families))
+    )
     return RiskModel(
         features=features,
         families=families,

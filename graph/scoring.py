@@ -47,6 +47,16 @@ def _log_ratio(num: str | pl.Expr, den: str) -> pl.Expr:
     return (pl.max_horizontal(top, 1.0) / pl.max_horizontal(_col(den), 1.0)).log()
 
 
+# Shares and variation measured on a handful of members are chance (two sign-ups always have a
+# "regular" gap, a pair shares a domain half the time): shape features start at this size.
+SHAPE_MIN_SIZE = 8
+
+
+def _sized(expr: pl.Expr) -> pl.Expr:
+    """`expr` for clusters of SHAPE_MIN_SIZE members or more, 0 below."""
+    return pl.when(pl.col("size") >= SHAPE_MIN_SIZE).then(expr).otherwise(0.0)
+
+
 def _fmt_duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -82,13 +92,13 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "email_template",
         "identity",
-        _col("email_shape_share"),
+        _sized(_col("email_shape_share")),
         lambda v: f"{v('email_shape_share'):.0%} of mailboxes follow one local-part pattern",
     ),
     Feature(
         "domain_concentration",
         "identity",
-        1 - _col("n_email_domains") / _col("size").clip(lower_bound=1),
+        _sized(1 - _col("n_email_domains") / _col("size").clip(lower_bound=1)),
         lambda v: f"{v('size'):.0f} accounts on {v('n_email_domains'):.0f} email domains",
     ),
     # payment: many cards from few BINs, cards passed around, failures and disputes
@@ -154,7 +164,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "signup_regularity",
         "timing",
-        (1 - _col("gap_cv")).clip(0.0, 1.0) * (pl.col("gap_cv").is_not_null()).cast(pl.Float64),
+        _sized((1 - _col("gap_cv")).clip(0.0, 1.0) * pl.col("gap_cv").is_not_null()),
         lambda v: (
             f"one sign-up every ~{_fmt_duration(v('median_gap_s'))} over "
             f"{_fmt_duration(v('signup_span_hours') * 3600)} (gap variation {v('gap_cv'):.2f})"
@@ -163,7 +173,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "signup_burst",
         "timing",
-        _col("max_signups_in_hour") / _col("size").clip(lower_bound=1),
+        _sized(_col("max_signups_in_hour") / _col("size").clip(lower_bound=1)),
         lambda v: f"{v('max_signups_in_hour'):.0f} of {v('size'):.0f} sign-ups in one hour",
     ),
     Feature(

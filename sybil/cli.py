@@ -53,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--seeds", default="101,102,103", help="comma-separated world seeds")
     tr.add_argument("--accounts", type=int, default=50_000)
     tr.add_argument("--target-fpr", type=float, default=0.0005, help="benign FPR for flagging")
+    tr.add_argument(
+        "--refit",
+        action="store_true",
+        help="refit on the kept training clusters (data/training/) instead of new worlds",
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -105,7 +110,9 @@ def _train(args: argparse.Namespace) -> int:
 
     seeds = tuple(int(s) for s in str(args.seeds).split(",") if s.strip())
     started = time.perf_counter()
-    model = train(seeds, args.accounts, targets=Targets(target_fpr=args.target_fpr))
+    model = train(
+        seeds, args.accounts, targets=Targets(target_fpr=args.target_fpr), refit=args.refit
+    )
     print(
         f"trained on {len(seeds)} worlds in {time.perf_counter() - started:.0f} s: "
         f"flag at {model.flag_threshold}, review at {model.review_threshold}; "

@@ -44,6 +44,8 @@ class Targets:
     review_fpr: float = 0.01
     min_flag_threshold: float = 0.9
     l2: float = 1.0
+    # Train on farms as they would look hiding any families but two (see graph.model.fit_model).
+    evasion: bool = True
 
 
 def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None = None) -> None:
@@ -166,7 +168,14 @@ def fit(
     y = clusters["is_farm"].to_numpy().astype(np.float64)
     weight = clusters["size"].to_numpy().astype(np.float64)
     model = fit_model(
-        x, y, weight, features=names, families=tuple(f.family for f in used), l2=targets.l2
+        x,
+        y,
+        weight,
+        features=names,
+        families=tuple(f.family for f in used),
+        l2=targets.l2,
+        evadable=FAMILIES if targets.evasion else (),
+        keep_families=params.min_families,
     )
     prob = model.predict(x)
     fired = (model.family_contributions(x, FAMILIES) >= model.fire_margin).sum(axis=1)
@@ -192,6 +201,7 @@ def fit(
             "target_benign_fpr": targets.target_fpr,
             "review_benign_fpr": targets.review_fpr,
             "l2": targets.l2,
+            "evasion_variants": targets.evasion,
             "excluded_styles": list(exclude_styles),
             "excluded_families": list(exclude_families),
         },
@@ -205,20 +215,25 @@ def train(
     table_out: Path = TRAINING_TABLE,
     model_out: Path = MODEL_FILE,
     targets: Targets = Targets(),
+    refit: bool = False,
 ) -> RiskModel:
-    """Build the training table, fit, and write both (the model file the pipeline reads)."""
-    clusters, totals = build_training_table(seeds, n_accounts)
+    """Build the training table (or reuse the kept one), fit, and write the model file the
+    pipeline reads. Features are computed at fit time, so a changed feature definition needs
+    only a refit; a changed cluster_features SQL needs new worlds."""
+    if refit:
+        clusters, totals = load_training(table_out)
+    else:
+        clusters, totals = build_training_table(seeds, n_accounts)
+        table_out.parent.mkdir(parents=True, exist_ok=True)
+        clusters.write_parquet(table_out, compression="zstd")
+        totals.write_parquet(table_out.with_name("worlds.parquet"), compression="zstd")
     model = fit(clusters, totals, targets=targets)
-    table_out.parent.mkdir(parents=True, exist_ok=True)
-    clusters.write_parquet(table_out, compression="zstd")
-    totals.write_parquet(table_out.with_name("worlds.parquet"), compression="zstd")
     tmp = model_out.with_suffix(".json.tmp")
     tmp.write_text(model.to_json(), encoding="utf-8")
     tmp.replace(model_out)
     return model
 
 
-def load_training() -> tuple[pl.DataFrame, pl.DataFrame]:
-    return pl.read_parquet(TRAINING_TABLE), pl.read_parquet(
-        TRAINING_TABLE.with_name("worlds.parquet")
-    )
+def load_training(table: Path = TRAINING_TABLE) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The kept training clusters and the account totals of their worlds."""
+    return pl.read_parquet(table), pl.read_parquet(table.with_name("worlds.parquet"))
