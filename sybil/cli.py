@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.001,
         help="share of malformed rows mixed in, to exercise quarantine",
     )
+    gen.add_argument("--format", choices=("parquet", "csv"), default="parquet")
 
     run = sub.add_parser("run", help="materialize every asset in-process")
     run.add_argument("--raw", type=Path, help="input folder (default: $SYBIL_RAW_DIR)")
@@ -77,7 +78,9 @@ def _generate(args: argparse.Namespace) -> int:
     from sybil.generate import write_world
 
     started = time.perf_counter()
-    counts = write_world(args.out, args.accounts, seed=args.seed, dirty_rate=args.dirty_rate)
+    counts = write_world(
+        args.out, args.accounts, seed=args.seed, dirty_rate=args.dirty_rate, fmt=args.format
+    )
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"generated {args.out} in {elapsed:.1f} s: {summary}")

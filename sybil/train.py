@@ -145,7 +145,7 @@ def _pick_threshold(prob: np.ndarray, benign: np.ndarray, budget: float, floor: 
             break
         if i + 1 == len(order) or prob[order[i + 1]] < prob[order[i]]:
             best = float(prob[order[i]])
-    return round(max(best, floor), 4)
+    return round(min(max(best, floor), 0.9999), 4)
 
 
 def fit(

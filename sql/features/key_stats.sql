@@ -1,7 +1,9 @@
 -- How specific each shared value is: one row per (kind, key) held by two or more accounts.
 -- strength is the chance-like weight one shared value adds to a pair (kind strength, decaying
 -- with the number of accounts sharing it); values held by more than the kind's max_accounts are
--- hubs (a campus NAT, a carrier's CGNAT address, a popular tool's template) and link nobody.
+-- hubs (a campus NAT, a carrier's CGNAT address, a popular tool's template) and link nobody; so
+-- are values held by more than the kind's max_share of all accounts, which keeps weak kinds
+-- (a template, a user agent) from linking half of a small population.
 with
 
 account_keys as (
@@ -10,6 +12,10 @@ account_keys as (
 
 key_kinds as (
     select * from ref.key_kinds
+),
+
+population as (
+    select count(distinct account_idx) as n from account_keys
 ),
 
 counted as (
@@ -26,9 +32,11 @@ final as (
         counted.n_accounts,
         key_kinds.family,
         least(key_kinds.strength / (1 + ln(counted.n_accounts - 1)), 0.99) as strength,
-        counted.n_accounts <= key_kinds.max_accounts as linked
+        counted.n_accounts <= key_kinds.max_accounts
+        and counted.n_accounts <= greatest(2, key_kinds.max_share * population.n) as linked
     from counted
     inner join key_kinds on key_kinds.kind = counted.kind
+    cross join population
 )
 
 select * from final

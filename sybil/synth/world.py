@@ -127,12 +127,23 @@ def generate_world(
 
 
 def write_world(
-    out_dir: Path, n_accounts: int = 50_000, *, seed: int = 7, dirty_rate: float = 0.001
+    out_dir: Path,
+    n_accounts: int = 50_000,
+    *,
+    seed: int = 7,
+    dirty_rate: float = 0.001,
+    fmt: str = "parquet",
 ) -> dict[str, int]:
-    """Write out_dir/<table>.parquet for every table (truth included); returns row counts."""
+    """Write out_dir/<table>.parquet (or .csv, ISO timestamps in UTC) for every table, truth
+    included; returns row counts."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"format must be parquet or csv, not {fmt!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = generate_world(n_accounts, seed=seed, dirty_rate=dirty_rate)
     for name, frame in world.items():
-        frame.write_parquet(out_dir / f"{name}.parquet", compression="zstd", statistics=True)
+        if fmt == "csv":
+            frame.write_csv(out_dir / f"{name}.csv", datetime_format="%Y-%m-%dT%H:%M:%S%.6f+0000")
+        else:
+            frame.write_parquet(out_dir / f"{name}.parquet", compression="zstd", statistics=True)
     return {name: frame.height for name, frame in world.items()}
