@@ -15,6 +15,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "allowlist_never_banned": ("checks/allowlisted_on_ban_list", "ban_list"),
     "ban_list_is_flagged_members": ("checks/ban_list_mismatch", "ban_list"),
     "risk_score_in_range": ("checks/risk_score_out_of_range", "clusters"),
+    "flagged_names_two_families": ("checks/flagged_without_two_families", "clusters"),
 }
 _SCHEMAS = {"published", "publish_next"}
 

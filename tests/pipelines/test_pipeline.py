@@ -198,6 +198,27 @@ def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
     assert count == 1
     assert sample[0][1] == 2
     assert found["ban_list_is_flagged_members"][0] == 0
+    assert found["flagged_names_two_families"][0] == 0
+
+
+def test_a_check_catches_a_ban_resting_on_one_family(first_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(first_run.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("create schema publish_next")
+        for table in ("clusters", "cluster_members", "ban_list"):
+            con.execute(f"create table publish_next.{table} as select * from published.{table}")
+        con.execute(
+            "update publish_next.clusters set evidence = '3 accounts; [identity] one mailbox' "
+            "where cluster_id = (select min(cluster_id) from publish_next.clusters where flagged)"
+        )
+        found = all_violations(con, "publish_next")
+    finally:
+        con.close()
+    assert found["flagged_names_two_families"][0] == 1
 
 
 def test_same_seed_same_clusters(world, first_run, tmp_path):
