@@ -222,22 +222,28 @@ def calibration(members: Members, model: RiskModel) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def plot_pr(curve: pl.DataFrame, operating: Metrics, baseline: Metrics, path: Path) -> None:
+def plot_pr(
+    curve: pl.DataFrame, operating: Metrics, baseline: Metrics, flag_at: float, path: Path
+) -> None:
+    """Left: precision against recall (zoomed where the curve lives). Right: recall and benign
+    FPR against the threshold, with the operating threshold marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=110)
-    ax.step(curve["recall"], curve["precision"], where="post", label="pipeline (flag threshold)")
-    ax.scatter(
+    recall = [0.0, *curve["recall"].to_list()]
+    precision = [1.0, *curve["precision"].to_list()]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
+    left.step(recall, precision, where="post", label="pipeline, threshold swept")
+    left.scatter(
         [operating.recall],
         [operating.precision],
         color="C3",
         zorder=3,
         label=f"operating point (F1 {operating.f1:.3f})",
     )
-    ax.scatter(
+    left.scatter(
         [baseline.recall],
         [baseline.precision],
         color="C7",
@@ -245,13 +251,29 @@ def plot_pr(curve: pl.DataFrame, operating: Metrics, baseline: Metrics, path: Pa
         zorder=3,
         label=f"naive baseline (F1 {baseline.f1:.3f})",
     )
-    ax.set_xlabel("recall (farm accounts banned)")
-    ax.set_ylabel("precision (banned accounts that are farms)")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
-    ax.set_title("Ban list precision and recall by flag threshold")
+    low = min(0.8, min(recall[1:] or [0.8]) - 0.02, baseline.recall - 0.02)
+    left.set_xlim(max(low, 0.0), 1.005)
+    left.set_ylim(0, 1.02)
+    left.set_xlabel("recall (farm accounts banned)")
+    left.set_ylabel("precision (banned accounts that are farms)")
+    left.grid(alpha=0.3)
+    left.legend(loc="lower left")
+    left.set_title("Precision and recall of the ban list")
+    right.plot(curve["threshold"], curve["recall"], label="recall", color="C0")
+    right.set_xlabel("flag threshold (cluster risk score)")
+    right.set_ylabel("recall")
+    right.set_ylim(0, 1.02)
+    twin = right.twinx()
+    fpr = curve["benign_fpr"].clip(lower_bound=1e-6)
+    twin.plot(curve["threshold"], fpr, color="C1", label="benign FPR")
+    twin.set_yscale("log")
+    twin.set_ylabel("benign false-positive rate (log)")
+    right.axvline(flag_at, color="C3", linestyle="--", label=f"flag threshold {flag_at}")
+    lines = right.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    labels = right.get_legend_handles_labels()[1] + twin.get_legend_handles_labels()[1]
+    right.legend(lines, labels, loc="lower left")
+    right.grid(alpha=0.3)
+    right.set_title("Recall and benign FPR by threshold")
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
@@ -283,7 +305,7 @@ def write_report(
     members = Members.read(warehouse, truth)
     model = load_model()
     curve = pr_curve(members, warehouse)
-    plot_pr(curve, main.overall, main.baseline, out / "pr_curve.png")
+    plot_pr(curve, main.overall, main.baseline, model.flag_threshold, out / "pr_curve.png")
     loso = leave_one_style_out(members, model)
     calib = calibration(members, model)
     if with_ablation:
