@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph.model import RiskModel, fit_logistic, fit_model
+from graph.model import RiskModel, evasion_masks, fit_logistic, fit_model
 
 
 def simulated(n: int = 20_000, seed: int = 3):
@@ -97,3 +97,44 @@ def test_invalid_models_are_refused(change):
     }
     with pytest.raises(ValueError, match=r"must|need"):
         RiskModel(**fields)
+
+
+def test_nonnegative_coefficients_are_held_at_zero():
+    """A suspicion feature that only benign rows show (a look-alike) gets 0, not a discount."""
+    rng = np.random.default_rng(5)
+    n = 4_000
+    z = rng.normal(size=(n, 2))
+    y = (z[:, 0] + rng.normal(scale=0.5, size=n) > 1).astype(float)
+    z[:, 1] = np.where(y == 0, z[:, 1] + 1.0, z[:, 1] - 1.0)  # lower in farms
+    free, _ = fit_logistic(z, y, np.ones(n), l2=0.0)
+    held, _ = fit_logistic(z, y, np.ones(n), l2=0.0, nonnegative=np.array([True, True]))
+    assert free[1] < 0
+    assert held[1] == 0.0
+    assert held[0] > 0
+
+
+def test_evasion_masks_hide_families_but_keep_two():
+    masks = evasion_masks(
+        ("identity", "payment", "network", "structure"), ("identity", "payment", "network"), 2
+    )
+    # nothing hidden, or any one of the three families hidden; structure never
+    assert masks.shape == (4, 4)
+    assert masks.sum(axis=1).tolist() == [0, 1, 1, 1]
+    assert not masks[:, 3].any()
+
+
+def test_evasion_variants_teach_the_model_that_any_two_families_suffice():
+    """Farms seen with all three families; a farm showing only two still scores high."""
+    rng = np.random.default_rng(9)
+    benign = rng.normal(0, 0.3, size=(600, 3))
+    farms = rng.normal(2, 0.3, size=(60, 3))
+    x = np.vstack([benign, farms])
+    y = np.r_[np.zeros(600), np.ones(60)]
+    kw = {"features": ("a", "b", "c"), "families": ("identity", "payment", "network")}
+    plain = fit_model(x, y, np.ones(len(y)), **kw)
+    robust = fit_model(
+        x, y, np.ones(len(y)), **kw, evadable=("identity", "payment", "network"), keep_families=2
+    )
+    two_of_three = np.array([[2.0, 2.0, 0.0]])
+    assert robust.predict(two_of_three)[0] > plain.predict(two_of_three)[0]
+    assert robust.predict(two_of_three)[0] > 0.9
