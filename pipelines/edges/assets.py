@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines import faults
 from pipelines.resources import Warehouse
 from pipelines.sql import create_table, describe_sql
 
@@ -30,6 +31,7 @@ def similarity_edges(config: EdgeConfig, warehouse: Warehouse) -> dg.Materialize
             "edges/similarity_edges",
             {"max_chords": config.max_chords, "min_weight": config.min_weight},
         )
+        faults.reached("edges")
         stats = con.sql(
             "select (select count(*) from staging.signups), "
             "(select count(distinct x) from (select src as x from edges.similarity_edges "
