@@ -45,3 +45,17 @@ def quarantine_problems(con: duckdb.DuckDBPyConnection, max_share: float) -> lis
         f"(more than {max_share:.0%}): {reasons}; see staging.quarantine"
         for table, read, quarantined, reasons in rows
     ]
+
+
+def empty_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A sentence when no sign-up survived: publishing would replace the previous result with an
+    empty one (an empty ban list), which is never what a broken input deserves."""
+    rows = con.sql(
+        "select rows_read, rows_quarantined from staging.accounting "
+        "where table_name = 'signups' and rows_loaded = 0"
+    ).fetchall()
+    return [
+        f"signups: no valid rows ({read:,} read, {quarantined:,} quarantined); "
+        "refusing to publish an empty result"
+        for read, quarantined in rows
+    ]

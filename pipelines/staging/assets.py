@@ -7,7 +7,11 @@ import dagster as dg
 from pipelines.ingest.contract import INPUT_TABLES
 from pipelines.resources import Warehouse
 from pipelines.sql import create_table, describe_sql
-from pipelines.staging.accounting import accounting_problems, quarantine_problems
+from pipelines.staging.accounting import (
+    accounting_problems,
+    empty_problems,
+    quarantine_problems,
+)
 from pipelines.staging.split import stage_table
 
 # What each staging table needs besides its own raw table.
@@ -131,6 +135,12 @@ _ACCOUNTING_KEY = dg.AssetKey(["staging", "accounting"])
             blocking=True,
             description="no table loses more than max_quarantine_share of its rows",
         ),
+        dg.AssetCheckSpec(
+            "signups_not_empty",
+            asset=_ACCOUNTING_KEY,
+            blocking=True,
+            description="at least one valid sign-up: an empty result is never published",
+        ),
     ],
     kinds={"duckdb"},
 )
@@ -147,6 +157,7 @@ def accounting(
         ).fetchall()
         unbalanced = accounting_problems(con)
         too_many = quarantine_problems(con, config.max_quarantine_share)
+        empty = empty_problems(con)
     results = [
         dg.AssetCheckResult(
             check_name="rows_add_up",
@@ -158,10 +169,16 @@ def accounting(
             passed=not too_many,
             metadata={"problems": "; ".join(too_many) or "none", **config.model_dump()},
         ),
+        dg.AssetCheckResult(
+            check_name="signups_not_empty",
+            passed=not empty,
+            metadata={"problems": "; ".join(empty) or "none"},
+        ),
     ]
-    if unbalanced or too_many:
+    problems = [*unbalanced, *too_many, *empty]
+    if problems:
         yield from results
-        raise dg.Failure(description="; ".join([*unbalanced, *too_many]))
+        raise dg.Failure(description="; ".join(problems))
     yield dg.MaterializeResult(
         metadata={
             "rows": rows,
