@@ -69,3 +69,27 @@ def read_published(
     """Run one query (values as bound parameters) on one run's complete result."""
     with published(path, timeout=timeout) as con:
         return con.execute(sql, params or {}).fetchall()
+
+
+def table_checksums(
+    con: duckdb.DuckDBPyConnection, *, stored_order: tuple[str, ...] = ("published", "staging")
+) -> dict[str, tuple[int, str]]:
+    """table -> (rows, md5 of its rows as text) for every table of the open database.
+
+    Tables of the `stored_order` schemas are hashed in the order they are stored in (the
+    published tables are written sorted, so a rerun must give the very same sequence); the rest
+    as sets of rows (their order depends on how DuckDB's threads met the data)."""
+    tables = con.sql(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' and table_catalog = current_database() order by all"
+    ).fetchall()
+    out: dict[str, tuple[int, str]] = {}
+    for schema, table in tables:
+        name = f'"{schema}"."{table}"'
+        order = "t.rowid" if schema in stored_order else "t::varchar"
+        rows, digest = con.sql(
+            f"select count(*), md5(coalesce(string_agg(t::varchar, chr(10) order by {order}), ''))"
+            f" from {name} as t"
+        ).fetchall()[0]
+        out[f"{schema}.{table}"] = (int(rows), str(digest))
+    return out
