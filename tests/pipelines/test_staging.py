@@ -30,6 +30,7 @@ def plain() -> duckdb.DuckDBPyConnection:
     set_hmac_key(con, TEST_SECRET.encode())
     return con
 
+
 SIGNUPS = """account_id,created_at,email,name,phone,country,ip,user_agent,device_id,extra
 a1,2026-01-01T10:00:00Z,  John.Doe+x@Gmail.com ,John Doe,+1 415 555 0134,us,1.2.3.4,UA,D1,k
 a2,2026-01-01 11:00:00+02:00,johndoe@googlemail.com,"Doe, John",(415) 555-0134,US,::ffff:1.2.3.9,UA,d1,k
