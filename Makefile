@@ -8,7 +8,7 @@ DEMO_RAW      := data/generated/demo
 DEMO_WH       := data/warehouse/demo.duckdb
 DEMO_EXPORTS  := data/exports/demo
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test stress lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy graph
 	$(BIN)/pytest
+
+# The crash and concurrent-reader tests, 20 times over (one pass of them is part of `make test`).
+STRESS_ITERATIONS ?= 20
+stress: install
+	SYBIL_STRESS_ITERATIONS=$(STRESS_ITERATIONS) $(BIN)/pytest -m stress -q
 
 lint: install
 	$(BIN)/ruff check .

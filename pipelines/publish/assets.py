@@ -70,6 +70,8 @@ def published(
     exports.mkdir(parents=True, exist_ok=True)
     target = exports / BAN_LIST_FILE
     staged = exports / f".{BAN_LIST_FILE}.{os.getpid()}.tmp"
+    for stale in exports.glob(f".{BAN_LIST_FILE}.*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a killed run (this run holds the run lock)
     with warehouse.connect() as con:
         con.execute("drop schema if exists published cascade")
         con.execute("create schema published")
