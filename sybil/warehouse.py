@@ -85,7 +85,7 @@ def table_checksums(
     ).fetchall()
     out: dict[str, tuple[int, str]] = {}
     for schema, table in tables:
-        name = f'"{schema}"."{table}"'
+        name = ".".join('"' + str(part).replace('"', '""') + '"' for part in (schema, table))
         order = "t.rowid" if schema in stored_order else "t::varchar"
         rows, digest = con.sql(
             f"select count(*), md5(coalesce(string_agg(t::varchar, chr(10) order by {order}), ''))"
