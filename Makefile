@@ -8,7 +8,7 @@ DEMO_RAW      := data/generated/demo
 DEMO_WH       := data/warehouse/demo.duckdb
 DEMO_EXPORTS  := data/exports/demo
 
-.PHONY: install demo test lint clean train evaluation
+.PHONY: install demo test stress lint clean train evaluation
 EVAL_SEEDS ?= 7 8 9
 
 $(BIN)/.installed: pyproject.toml
@@ -44,6 +44,11 @@ evaluation: install
 	    --warehouse data/warehouse/eval-$$seed.duckdb --exports data/exports/eval-$$seed \
 	    --raw data/generated/eval-$$seed --report docs/evaluation/seed-$$seed || exit 1; \
 	done
+
+# The crash and concurrent-reader tests, 20 times over (one pass of them is part of `make test`).
+STRESS_ITERATIONS ?= 20
+stress: install
+	SYBIL_STRESS_ITERATIONS=$(STRESS_ITERATIONS) $(BIN)/pytest -m stress -q
 
 lint: install
 	$(BIN)/ruff check .

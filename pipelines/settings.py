@@ -10,7 +10,14 @@ from pathlib import Path
 DEFAULT_RAW_DIR = "data/generated/demo"
 DEFAULT_WAREHOUSE = "data/warehouse/sybil.duckdb"
 DEFAULT_EXPORTS = "data/exports"
+# DuckDB's share of the machine. A 1M-account run peaks near 8 GB in all (DuckDB plus the graph
+# in Python), so 8GB leaves room on a 24 GB machine shared with other work; past the limit DuckDB
+# spills to the temp directory instead of failing.
+DEFAULT_MEMORY_LIMIT = "8GB"
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+# Characters no path of ours should hold: they break logs, CSV and the SQL a person copies out.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MIN_SECRET_LENGTH = 16
 
 
 class SettingsError(ValueError):
@@ -22,9 +29,12 @@ class Settings:
     raw_dir: Path
     warehouse: Path
     exports: Path
-    memory_limit: str = "8GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 0  # 0: DuckDB's default, one per core
     temp_directory: Path | None = None
+    # Where a run works: the work database (raw input, personal data, intermediate tables), DuckDB's
+    # spill files and the generated HMAC secret. Default: `<warehouse stem>.work/` beside it.
+    work_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -33,11 +43,13 @@ class Settings:
             raw_dir=Path(env.get("SYBIL_RAW_DIR", DEFAULT_RAW_DIR)),
             warehouse=Path(env.get("SYBIL_WAREHOUSE", DEFAULT_WAREHOUSE)),
             exports=Path(env.get("SYBIL_EXPORTS", DEFAULT_EXPORTS)),
-            memory_limit=env.get("SYBIL_MEMORY_LIMIT", "8GB"),
+            memory_limit=env.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             threads=_int(env, "SYBIL_THREADS", 0),
             temp_directory=Path(env["SYBIL_TEMP_DIR"]) if env.get("SYBIL_TEMP_DIR") else None,
+            work_dir=Path(env["SYBIL_WORK_DIR"]) if env.get("SYBIL_WORK_DIR") else None,
         )
         settings.validate()
+        validate_secret_env(env)
         return settings
 
     def with_overrides(self, **values: object) -> Settings:
@@ -46,6 +58,13 @@ class Settings:
         settings.validate()
         return settings
 
+    @property
+    def work(self) -> Path:
+        """The work folder (see `work_dir`)."""
+        if self.work_dir is not None:
+            return self.work_dir
+        return self.warehouse.with_name(f"{self.warehouse.stem}.work")
+
     def validate(self) -> None:
         if not _MEMORY.match(self.memory_limit.strip()):
             raise SettingsError(
@@ -53,10 +72,52 @@ class Settings:
             )
         if self.threads < 0:
             raise SettingsError(f"SYBIL_THREADS must be 0 (all cores) or more, not {self.threads}")
+        if self.threads > 1024:
+            raise SettingsError(f"SYBIL_THREADS {self.threads} is more than any machine has")
         if self.warehouse.suffix not in {".duckdb", ".db"}:
             raise SettingsError(
                 f"warehouse {str(self.warehouse)!r} should be a .duckdb file, not a directory"
             )
+        named = {
+            "raw folder (SYBIL_RAW_DIR)": self.raw_dir,
+            "warehouse (SYBIL_WAREHOUSE)": self.warehouse,
+            "exports folder (SYBIL_EXPORTS)": self.exports,
+            "work folder (SYBIL_WORK_DIR)": self.work,
+        }
+        if self.temp_directory is not None:
+            named["temp folder (SYBIL_TEMP_DIR)"] = self.temp_directory
+        for name, path in named.items():
+            if _CONTROL.search(str(path)) or not str(path).strip():
+                raise SettingsError(f"{name} {str(path)!r} is empty or holds control characters")
+        if self.warehouse.is_dir():
+            raise SettingsError(f"warehouse {str(self.warehouse)!r} is a directory, not a file")
+        for name, path in named.items():
+            if path != self.warehouse and path.is_file():
+                raise SettingsError(f"{name} {str(path)!r} is a file, not a folder")
+        folders = {
+            "raw folder": self.raw_dir,
+            "exports folder": self.exports,
+            "work folder": self.work,
+        }
+        resolved = {name: path.resolve() for name, path in folders.items()}
+        for name, path in resolved.items():
+            for other, other_path in resolved.items():
+                if name < other and path == other_path:
+                    raise SettingsError(f"{name} and {other} must differ (both {path})")
+        if self.warehouse.resolve().is_relative_to(resolved["raw folder"]):
+            raise SettingsError("the warehouse must not be inside the raw folder")
+
+
+def validate_secret_env(env: dict[str, str]) -> None:
+    """SYBIL_HMAC_SECRET, when set, must be long enough to be a secret."""
+    secret = env.get("SYBIL_HMAC_SECRET")
+    if secret is not None and len(secret.strip()) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"SYBIL_HMAC_SECRET is too short: use at least {MIN_SECRET_LENGTH} random characters"
+        )
+    secret_file = env.get("SYBIL_HMAC_SECRET_FILE")
+    if secret_file and not Path(secret_file).is_file():
+        raise SettingsError(f"SYBIL_HMAC_SECRET_FILE {secret_file!r} is not a file")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,44 @@ def check_table_name(table: str) -> str:
     if not _TABLE.match(table):
         raise ValueError(f"not a schema-qualified table name: {table!r}")
     return table
+
+
+def quote_ident(name: str) -> str:
+    """A column name taken from input (a CSV header can say anything) as a quoted identifier."""
+    if "\x00" in name:
+        raise ValueError(f"identifier with a NUL character: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def set_hmac_key(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
+    """Give this connection the key of `keyed_hash()` (HMAC-SHA256, RFC 2104).
+
+    The key's inner and outer pads are computed here and set as session variables (bound, never
+    pasted into SQL, never stored in the database file); the macro then needs only sha256.
+    """
+    if not secret:
+        raise ValueError("empty HMAC secret")
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\x00")
+    con.execute("set variable sybil_hmac_inner = $v", {"v": bytes(b ^ 0x36 for b in key)})
+    con.execute("set variable sybil_hmac_outer = $v", {"v": bytes(b ^ 0x5C for b in key)})
+
+
+def attach_private(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path] | None = None,
+    *,
+    read_only: bool = False,
+) -> None:
+    """Attach the catalogs `raw` and `restricted` (input as read, personal data): the given files,
+    or in-memory databases (tests). They are separate databases so that publishing the work
+    database can never carry them along."""
+    for name in ("raw", "restricted"):
+        if files is None:
+            con.execute(f"attach ':memory:' as {name}")
+        else:
+            mode = " (read_only)" if read_only else ""
+            con.execute(f"attach $path as {name}{mode}", {"path": str(files[name])})
 
 
 def load_macros(con: duckdb.DuckDBPyConnection) -> None:

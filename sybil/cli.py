@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -32,6 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--exports", type=Path, help="exports folder (default: $SYBIL_EXPORTS)")
     run.add_argument("--seed", type=int, default=None, help="Leiden seed (default 7)")
     run.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 8GB")
+    run.add_argument("--threads", type=int, default=None, help="DuckDB threads (0: all cores)")
+    run.add_argument("--temp-dir", type=Path, default=None, help="DuckDB spill folder")
+    run.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="work folder: work database, personal data, secret (default: WAREHOUSE stem + .work)",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the summary")
 
     ev = sub.add_parser("evaluate", help="precision, recall, F1 and benign FPR against truth")
@@ -70,8 +79,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         return _evaluate(args)
     except (ValueError, OSError) as exc:  # SettingsError and EvaluationError are ValueErrors
-        print(f"sybil {args.command}: {exc}", file=sys.stderr)
+        print(f"sybil {args.command}: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"sybil {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Anything else is a bug, still told in one line; SYBIL_DEBUG=1 shows the traceback.
+        if os.environ.get("SYBIL_DEBUG"):
+            raise
+        print(
+            f"sybil {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(SYBIL_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -97,12 +124,19 @@ def _run(args: argparse.Namespace) -> int:
         warehouse=args.warehouse,
         exports=args.exports,
         memory_limit=args.memory_limit,
+        threads=args.threads,
+        temp_directory=args.temp_dir,
+        work_dir=args.work_dir,
     )
     if not settings.raw_dir.is_dir():
         raise ValueError(f"raw folder not found: {settings.raw_dir} (give --raw or SYBIL_RAW_DIR)")
     outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else print)
     if not outcome.success:
-        print(f"sybil run: failed at {outcome.failed_step}: {outcome.reason}", file=sys.stderr)
+        print(
+            f"sybil run: failed at {outcome.failed_step}: {outcome.reason} "
+            f"(the warehouse and exports are unchanged)",
+            file=sys.stderr,
+        )
         return 1
     print(outcome.summary)
     return 0

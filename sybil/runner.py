@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-import duckdb
 
+from pipelines import workdir
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
+from sybil.warehouse import published
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,29 @@ def run_pipeline(
 ) -> RunOutcome:
     """Run every asset once; never raises for a failed step, reports it instead.
 
-    `progress` receives one line per step with its wall time once the run has ended.
+    The run holds its work folder's lock and starts from an empty work database, so nothing a
+    killed run left behind can leak into this one. The warehouse and exports change only at the
+    very end, when every check has passed. `progress` receives one line per step with its wall
+    time once the run has ended.
     """
+    try:
+        workdir.acquire(settings.work)
+    except workdir.RunLockedError as exc:
+        return RunOutcome(False, 0.0, "start", str(exc))
+    try:
+        workdir.reset_work_db(settings.work)
+        return _execute(settings, seed=seed, run_config=run_config, progress=progress)
+    finally:
+        workdir.release(settings.work)
+
+
+def _execute(
+    settings: Settings,
+    *,
+    seed: int | None,
+    run_config: dict[str, Any] | None,
+    progress: Callable[[str], None] | None,
+) -> RunOutcome:
     defs = build_definitions(settings)
     job = defs.resolve_job_def("sybil_job")
     config: dict[str, Any] = {
@@ -81,21 +103,33 @@ def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            evaluation = getattr(data, "evaluation", data)
+            evaluation: Any = getattr(data, "evaluation", data)
             if not getattr(evaluation, "passed", True):
-                return event.step_key or "?", f"check {evaluation.check_name} failed"
+                key = evaluation.asset_key.to_user_string()
+                details = ", ".join(
+                    f"{name} {getattr(value, 'value', value)}"
+                    for name, value in sorted((evaluation.metadata or {}).items())
+                )
+                return event.step_key or "?", (
+                    f"check {evaluation.check_name} failed on {key}"
+                    + (f" ({details})" if details else "")
+                )
     return "?", "the run failed without a step failure"
 
 
 def summarize(settings: Settings, seconds: float) -> str:
-    """What a person wants after a run: volumes, clusters and the riskiest few."""
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        accounts, quarantined, edges = con.sql(
+    """What a person wants after a run: where the rows went, clusters and the riskiest few."""
+    with published(settings.warehouse) as con:
+        accounts, quarantined, nulled, edges = con.sql(
             "select (select count(*) from staging.signups), "
             "(select count(*) from staging.quarantine), "
+            "(select count(*) from staging.field_issues), "
             "(select count(*) from edges.similarity_edges)"
         ).fetchall()[0]
+        accounting = con.sql(
+            "select table_name, rows_read, rows_loaded, rows_quarantined, fields_nulled "
+            "from staging.accounting where rows_read > 0 order by table_name"
+        ).fetchall()
         clusters, flagged, review, banned = con.sql(
             "select count(*), count(*) filter (where flagged), count(*) filter (where review), "
             "(select count(*) from published.ban_list) from published.clusters"
@@ -104,16 +138,17 @@ def summarize(settings: Settings, seconds: float) -> str:
             "select cluster_id, size, risk_score, tier, evidence from published.clusters "
             "order by flagged desc, risk_score desc, size desc limit 10"
         ).fetchall()
-    finally:
-        con.close()
     lines = [
         f"sybil run finished in {seconds:.1f} s: {accounts:,} accounts, {quarantined:,} rows "
-        f"quarantined, {edges:,} edges, {clusters:,} clusters ({flagged:,} flagged, "
-        f"{review:,} for review), {banned:,} accounts on the ban list "
+        f"quarantined, {nulled:,} fields nulled, {edges:,} edges, {clusters:,} clusters "
+        f"({flagged:,} flagged, {review:,} for review), {banned:,} accounts on the ban list "
         f"({settings.exports / 'ban_list.csv'})",
         "",
-        f"{'cluster_id':<14} {'size':>6} {'risk':>5} {'tier':<8} evidence",
+        f"{'input':<10} {'read':>11} {'loaded':>11} {'quarantined':>11} {'fields nulled':>13}",
     ]
+    for table, read, loaded, rejected, fields in accounting:
+        lines.append(f"{table:<10} {read:>11,} {loaded:>11,} {rejected:>11,} {fields:>13,}")
+    lines += ["", f"{'cluster_id':<14} {'size':>6} {'risk':>5} {'tier':<8} evidence"]
     for cluster_id, size, risk, tier, evidence in top:
         text = evidence if len(evidence) <= 150 else evidence[:147] + "..."
         lines.append(f"{cluster_id:<14} {size:>6} {risk:>5.2f} {tier:<8} {text}")

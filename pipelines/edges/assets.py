@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines import faults
 from pipelines.resources import Warehouse
 from pipelines.sql import create_table, describe_sql
 
@@ -35,6 +36,7 @@ def similarity_edges(config: EdgeConfig, warehouse: Warehouse) -> dg.Materialize
                 "exclude_families": config.exclude_families,
             },
         )
+        faults.reached("edges")
         stats = con.sql(
             "select (select count(*) from staging.signups), "
             "(select count(distinct x) from (select src as x from edges.similarity_edges "

@@ -15,17 +15,26 @@ def _raw_asset(table: InputTable) -> dg.AssetsDefinition:
         group_name="ingest",
         description=(
             f"The {table.name} input ({required}) as read from the raw folder, one row per input "
-            "row, with `_row` numbering rows in load order. Nothing is parsed or dropped here."
+            "row, with `_row` numbering rows in load order. Nothing is parsed or dropped here: "
+            f"CSV lines that cannot be split into columns go to raw.{table.name}_malformed, and "
+            "values holding a card number are nulled (named in `_card_columns`)."
         ),
         kinds={"duckdb"},
     )
     def _asset(warehouse: Warehouse, folders: Folders) -> dg.MaterializeResult:
         try:
             with warehouse.connect() as con:
-                rows = load_raw(con, folders.raw, table)
+                counts = load_raw(con, folders.raw, table)
         except InputError as exc:
             raise dg.Failure(description=str(exc)) from None
-        return dg.MaterializeResult(metadata={"rows": rows, "raw_dir": str(folders.raw)})
+        return dg.MaterializeResult(
+            metadata={
+                "rows": counts.rows,
+                "malformed_csv_lines": counts.malformed,
+                "card_values_removed": counts.card_values,
+                "source": counts.source or "(absent: empty table)",
+            }
+        )
 
     return _asset
 

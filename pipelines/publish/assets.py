@@ -1,4 +1,4 @@
-"""Publish: the `published` schema, replaced in one transaction, and the ban list export."""
+"""Publish: the `published` schema and the ban list export, replaced whole by each run."""
 
 import os
 from collections.abc import Iterator
@@ -7,10 +7,11 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.publish.checks import CHECK_SPECS, all_violations, check_results
+from pipelines.publish.snapshot import publish_file
 from pipelines.resources import Folders, Warehouse
 from pipelines.sql import describe_sql, read_sql, row_count
 
-# Built in this order into `publish_next`: later files read earlier ones.
+# Built in this order: later files read earlier ones.
 PUBLISHED_TABLES = (
     "clusters",
     "cluster_members",
@@ -26,55 +27,88 @@ _UPSTREAM = [
     ["features", "account_features"],
     ["staging", "signups"],
     ["staging", "allowlist"],
+    ["staging", "accounting"],
 ]
+BAN_LIST_FILE = "ban_list.csv"
 
 
 @dg.multi_asset(
     specs=[
+        *(
+            dg.AssetSpec(
+                ["published", name],
+                deps=_UPSTREAM,
+                group_name="publish",
+                description=describe_sql(f"publish/{name}"),
+                kinds={"duckdb"},
+            )
+            for name in PUBLISHED_TABLES
+        ),
         dg.AssetSpec(
-            ["published", name],
-            deps=_UPSTREAM,
+            ["exports", "ban_list_csv"],
+            deps=[["published", "ban_list"]],
             group_name="publish",
-            description=describe_sql(f"publish/{name}"),
-            kinds={"duckdb"},
-        )
-        for name in PUBLISHED_TABLES
+            description=(
+                "exports/ban_list.csv for the enforcement job: account_id, cluster_id, "
+                "risk_score, reason. Written under a temporary name and renamed right after the "
+                "warehouse, so a reader never sees half a file."
+            ),
+            kinds={"csv"},
+        ),
     ],
     check_specs=CHECK_SPECS,
 )
-def published(warehouse: Warehouse) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Build every published table in `publish_next`, check it, then swap all of them in one
-    transaction, so a reader sees the previous run or this one, never a mix (nor a failing set)."""
+def published(
+    warehouse: Warehouse, folders: Folders
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Build every published table in the work database and check it; then copy the work
+    database into place as the warehouse and the ban list beside it, each written under a
+    temporary name and renamed. A reader sees the previous run or this one, never a mix (nor a
+    set that fails a check): until the rename, the published tables exist only in the work
+    database, which readers never open."""
+    exports = folders.exports
+    exports.mkdir(parents=True, exist_ok=True)
+    target = exports / BAN_LIST_FILE
+    staged = exports / f".{BAN_LIST_FILE}.{os.getpid()}.tmp"
+    for stale in exports.glob(f".{BAN_LIST_FILE}.*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a killed run (this run holds the run lock)
     with warehouse.connect() as con:
-        con.execute("drop schema if exists publish_next cascade")
-        con.execute("create schema publish_next")
+        con.execute("drop schema if exists published cascade")
+        con.execute("create schema published")
         for name in PUBLISHED_TABLES:
-            con.execute(f"create table publish_next.{name} as {read_sql(f'publish/{name}')}")
-        counts = {name: row_count(con, f"publish_next.{name}") for name in PUBLISHED_TABLES}
+            con.execute(f"create table published.{name} as {read_sql(f'publish/{name}')}")
+        counts = {name: row_count(con, f"published.{name}") for name in PUBLISHED_TABLES}
         top = con.sql(
             "select cluster_id, size, round(risk_score, 3), tier, evidence "
-            "from publish_next.clusters order by flagged desc, risk_score desc, size desc limit 10"
+            "from published.clusters order by flagged desc, risk_score desc, size desc limit 10"
         ).fetchall()
-        found = all_violations(con, "publish_next")
+        found = all_violations(con, "published")
         failed = [f"{name} ({count} rows)" for name, (count, _) in found.items() if count]
         if failed:
-            # Keep the previous published tables rather than swap in a set that breaks a rule.
-            con.execute("drop schema publish_next cascade")
+            # The warehouse keeps the previous result rather than get a set that breaks a rule.
+            con.execute("drop schema published cascade")
             yield from check_results(found)
             raise dg.Failure(description="not published: " + "; ".join(failed))
-        con.execute("begin transaction")
-        con.execute("create schema if not exists published")
-        for name in PUBLISHED_TABLES:
-            con.execute(
-                f"create or replace table published.{name} as select * from publish_next.{name}"
-            )
-        con.execute("drop schema publish_next cascade")
-        con.execute("commit")
+        con.execute(
+            "copy (select account_id, cluster_id, risk_score, reason from published.ban_list "
+            "order by cluster_id, account_id) to $path (header true, delimiter ',')",
+            {"path": str(staged)},
+        )
+        con.execute("checkpoint")
+    try:
+        publish_file(warehouse.work_db, Path(warehouse.path), {staged: target})
+    finally:
+        staged.unlink(missing_ok=True)
     for name in PUBLISHED_TABLES:
         metadata: dict[str, object] = {"rows": counts[name]}
         if name == "clusters":
             metadata["top_clusters"] = dg.MetadataValue.md(_markdown_table(top))
+            metadata["warehouse"] = str(Path(warehouse.path).resolve())
         yield dg.MaterializeResult(asset_key=["published", name], metadata=metadata)
+    yield dg.MaterializeResult(
+        asset_key=["exports", "ban_list_csv"],
+        metadata={"rows": counts["ban_list"], "path": str(target.resolve())},
+    )
     yield from check_results(found)
 
 
@@ -86,30 +120,4 @@ def _markdown_table(rows: list[tuple[object, ...]]) -> str:
     return "\n".join(lines)
 
 
-@dg.asset(
-    key=["exports", "ban_list_csv"],
-    deps=[["published", "ban_list"]],
-    group_name="publish",
-    description=(
-        "exports/ban_list.csv for the enforcement job: account_id, cluster_id, risk_score, "
-        "reason. Written to a temporary name and renamed, so a reader never sees half a file."
-    ),
-    kinds={"csv"},
-)
-def ban_list_csv(warehouse: Warehouse, folders: Folders) -> dg.MaterializeResult:
-    exports = folders.exports
-    exports.mkdir(parents=True, exist_ok=True)
-    target = exports / "ban_list.csv"
-    tmp = exports / f".ban_list.csv.{os.getpid()}.tmp"
-    with warehouse.connect(read_only=False) as con:
-        con.execute(
-            "copy (select account_id, cluster_id, risk_score, reason from published.ban_list "
-            "order by cluster_id, account_id) to $path (header true, delimiter ',')",
-            {"path": str(tmp)},
-        )
-        rows = row_count(con, "published.ban_list")
-    os.replace(tmp, target)
-    return dg.MaterializeResult(metadata={"rows": rows, "path": str(Path(target).resolve())})
-
-
-assets = [published, ban_list_csv]
+assets = [published]

@@ -1,7 +1,8 @@
 """Integrity checks on what is about to be published: SQL files that return the violating rows.
 
-They run inside the publish step against `publish_next`, before the swap, so a failing check both
-shows in the Dagster UI and keeps the previous `published` tables in place.
+They run inside the publish step against the new `published` tables in the work database, before
+the warehouse is replaced, so a failing check both shows in the Dagster UI and keeps the previous
+warehouse in place.
 """
 
 import dagster as dg

@@ -1,4 +1,14 @@
-"""Split a checked table into clean rows and quarantined rows, and count both."""
+"""Split a checked table into clean rows and quarantined rows, and count both.
+
+For input table `t`, from `sql/staging/<t>_checked.sql` (every raw row with `_reason`, null when
+valid, and optionally `_issues`, the fields that were nulled and why):
+- `staging.<t>`: the valid rows, personal columns left out;
+- `staging.<t>_rejects`: the rest, plus the CSV lines the parser could not read, each with its
+  reason and the raw record as JSON, personal values redacted;
+- `staging.<t>_field_issues`: one row per nulled field of a valid row (column and reason);
+- `restricted.<t>` and `restricted.<t>_rejects`: the personal values and full records, in the
+  private `restricted` database of the work folder, never in the warehouse readers open.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +16,51 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.ingest.contract import INPUT_TABLES
-from pipelines.sql import create_table, read_sql, row_count
+from pipelines.ingest.contract import INPUT_TABLES, PERSONAL_COLUMNS, ROW_COLUMNS
+from pipelines.sql import create_table, quote_ident, read_sql, row_count
+
+# Columns of the checked output that hold personal values: restricted.<t> only.
+RESTRICTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "signups": ("email_raw", "email_normalized", "name", "phone_raw", "phone_digits"),
+    "payments": ("billing_name",),
+}
+REDACTED = "[restricted]"
 
 
 @dataclass(frozen=True)
 class StageCounts:
     raw: int
+    malformed: int
     clean: int
     rejected: int
     reasons: dict[str, int]
+    field_issues: dict[str, int]
+
+    @property
+    def read(self) -> int:
+        return self.raw + self.malformed
 
     @property
     def reconciles(self) -> bool:
-        return self.raw == self.clean + self.rejected
+        return self.read == self.clean + self.rejected
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
-    """Build `staging.<table>` (valid rows) and `staging.<table>_rejects` (the rest, with a reason
-    and the raw record as JSON) from `sql/staging/<table>_checked.sql`."""
+    """Build the staging, rejects, field-issue and restricted tables of one input table."""
     if table not in INPUT_TABLES:
         raise ValueError(f"not an input table: {table!r}")
     con.execute("create schema if not exists staging")
     con.execute(f"create or replace temp table _checked as {read_sql(f'staging/{table}_checked')}")
+    checked_columns = [str(r[0]) for r in con.sql("describe _checked").fetchall()]
+    if "_issues" not in checked_columns:
+        con.execute(
+            "alter table _checked add column _issues "
+            "struct(column_name varchar, reason varchar)[] default []"
+        )
+    _apply_card_findings(con, table)
+
+    restricted = RESTRICTED_COLUMNS.get(table, ())
+    hidden = ", ".join(["_reason", "_issues", *restricted])
     # signups get the dense int32 id every later stage uses (igraph wants 0..n-1).
     dense = (
         "(row_number() over (order by account_id) - 1)::integer as account_idx, "
@@ -37,15 +69,22 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     )
     con.execute(
         f"create or replace table staging.{table} as "
-        f"select {dense}* exclude (_reason) from _checked where _reason is null "
-        "order by _row"
+        f"select {dense}* exclude ({hidden}) from _checked where _reason is null order by _row"
     )
+    if restricted:
+        con.execute(
+            f"create or replace table restricted.{table} as "
+            f"select _row, account_id, {', '.join(restricted)} from _checked "
+            "where _reason is null order by _row"
+        )
     con.execute(
-        f"create or replace table staging.{table}_rejects as "
-        f"select '{table}' as table_name, c._row, c._reason as reason, to_json(r) as record "
-        f"from _checked as c inner join raw.{table} as r on r._row = c._row "
-        "where c._reason is not null order by c._row"
+        f"create or replace table staging.{table}_field_issues as "
+        "select $t as table_name, _row, issue.column_name, issue.reason "
+        "from (select _row, unnest(_issues) as issue from _checked where _reason is null) "
+        "order by _row, issue.column_name",
+        {"t": table},
     )
+    _build_rejects(con, table)
     con.execute("drop table _checked")
     if table == "signups":
         create_table(con, "staging.account_lookup", "staging/account_lookup")
@@ -54,9 +93,83 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
             f"select reason, count(*) from staging.{table}_rejects group by reason order by reason"
         ).fetchall()
     )
+    issues = dict(
+        con.sql(
+            f"select reason, count(*) from staging.{table}_field_issues "
+            "group by reason order by reason"
+        ).fetchall()
+    )
     return StageCounts(
         raw=row_count(con, f"raw.{table}"),
+        malformed=row_count(con, f"raw.{table}_malformed"),
         clean=row_count(con, f"staging.{table}"),
         rejected=row_count(con, f"staging.{table}_rejects"),
         reasons={str(k): int(v) for k, v in reasons.items()},
+        field_issues={str(k): int(v) for k, v in issues.items()},
     )
+
+
+def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Card numbers found at ingest (the values are already gone): one in a column the row
+    cannot do without quarantines the row; one anywhere else is a field issue of the row."""
+    found = con.sql(f"select count(*) from raw.{table} where _card_columns is not null").fetchall()[
+        0
+    ][0]
+    if not found:
+        return
+    row_columns = sorted(ROW_COLUMNS[table])
+    con.execute(
+        "update _checked set _reason = 'card number in ' "
+        "|| array_to_string(list_sort(list_intersect(r._card_columns, $cols)), ', ') "
+        "|| ' (value not stored)' "
+        f"from raw.{table} as r "
+        "where r._row = _checked._row and r._card_columns is not null "
+        "and len(list_intersect(r._card_columns, $cols)) > 0",
+        {"cols": row_columns},
+    )
+    con.execute(
+        "update _checked set _issues = list_concat(_checked._issues, list_transform("
+        "list_sort(list_filter(r._card_columns, lambda c: not list_contains($cols, c))), "
+        "lambda c: {'column_name': c, 'reason': 'card number in ' || c || ' (value not stored)'}"
+        ")) "
+        f"from raw.{table} as r "
+        "where r._row = _checked._row and r._card_columns is not null",
+        {"cols": row_columns},
+    )
+
+
+def _build_rejects(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """`staging.<t>_rejects` (personal values redacted) and `restricted.<t>_rejects` (whole)."""
+    personal = PERSONAL_COLUMNS[table]
+    raw_columns = {str(r[0]) for r in con.sql(f"describe raw.{table}").fetchall()}
+    redactions = [
+        f"case when {quote_ident(c)} is null then null else $redacted end as {quote_ident(c)}"
+        for c in personal
+        if c in raw_columns
+    ]
+    redacted = (
+        f"select * replace ({', '.join(redactions)}) from raw.{table}"
+        if redactions
+        else f"select * from raw.{table}"
+    )
+    # A CSV line that could not be split into columns: its text can hold anything, so for tables
+    # with personal columns only its number and the parser's complaint leave the work database.
+    line_text = "null" if personal else "m.csv_line"
+    for schema, source, text in (
+        ("staging", redacted, line_text),
+        ("restricted", f"select * from raw.{table}", "m.csv_line"),
+    ):
+        con.execute(
+            f"create or replace table {schema}.{table}_rejects as "
+            "select $t as table_name, c._row, c._reason as reason, to_json(r) as record "
+            f"from _checked as c inner join ({source}) as r on r._row = c._row "
+            "where c._reason is not null "
+            "union all "
+            "select $t, null, 'malformed csv: ' || m.error_type, "
+            f"to_json({{'line': m.line, 'column': m.column_name, 'csv_line': {text}}}) "
+            f"from raw.{table}_malformed as m "
+            "order by _row nulls last, record",
+            {"t": table, "redacted": REDACTED}
+            if schema == "staging" and redactions
+            else {"t": table},
+        )

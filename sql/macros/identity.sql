@@ -1,8 +1,10 @@
 -- Identity macros: the keys an analyst can compare across accounts (emails, phones, names).
 
--- Lower-case, NFC, no white space anywhere: what the user meant to type.
+-- Lower-case, NFC, no white space and no invisible format characters anywhere (zero-width
+-- spaces and joiners, bidirectional marks and overrides, soft hyphens, a byte order mark): what
+-- the user meant to type, so that an address padded with invisible characters meets itself.
 create or replace macro email_clean(raw) as
-    nullif(regexp_replace(lower(nfc_normalize(raw)), '\s+', '', 'g'), '');
+    nullif(regexp_replace(lower(nfc_normalize(raw)), '[\s\p{Cf}]+', '', 'g'), '');
 
 -- The part after the last '@' with a trailing dot removed, or null.
 create or replace macro email_domain(clean) as

@@ -7,7 +7,7 @@ features as (
 ),
 
 membership as (
-    select account_id, cluster_id from publish_next.cluster_members
+    select account_id, cluster_id from published.cluster_members
 ),
 
 final as (

@@ -2,11 +2,11 @@
 with
 
 clusters as (
-    select * from publish_next.clusters where flagged
+    select * from published.clusters where flagged
 ),
 
 members as (
-    select * from publish_next.cluster_members
+    select * from published.cluster_members
 ),
 
 allowlist as (

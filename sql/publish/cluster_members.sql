@@ -1,8 +1,10 @@
--- Published membership: one row per account placed in a cluster of two or more.
+-- Published membership: one row per account placed in a cluster of two or more. email_key and
+-- phone_key are keyed hashes (HMAC-SHA256) of the normalized mailbox and phone: members that
+-- share one show the same key, and the values themselves are not in the warehouse.
 with
 
 clusters as (
-    select cluster_id, community from publish_next.clusters
+    select cluster_id, community from published.clusters
 ),
 
 final as (
@@ -12,7 +14,9 @@ final as (
         signups.created_at,
         signups.email_domain,
         signups.email_domain_class,
-        signups.country
+        signups.country,
+        signups.email_mailbox as email_key,
+        signups.phone_key
     from communities.account_communities as c
     inner join clusters using (community)
     inner join staging.signups as signups using (account_idx)

@@ -7,7 +7,7 @@ accounts as (
 ),
 
 membership as (
-    select m.account_id, m.cluster_id from publish_next.cluster_members as m
+    select m.account_id, m.cluster_id from published.cluster_members as m
 ),
 
 final as (

@@ -1,5 +1,6 @@
--- Every account id in the raw signups with its account_idx, null when its signup row was
--- quarantined: one row per distinct account id. Event tables check their rows against it.
+-- Every account id in the raw signups with its account_idx and created_at, both null when its
+-- signup row was quarantined: one row per distinct account id. Event tables check their rows
+-- against it.
 with
 
 raw_ids as (
@@ -8,11 +9,11 @@ raw_ids as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.signups
+    select account_id, account_idx, created_at from staging.signups
 ),
 
 final as (
-    select raw_ids.account_id, accounts.account_idx
+    select raw_ids.account_id, accounts.account_idx, accounts.created_at
     from raw_ids
     left join accounts using (account_id)
     where raw_ids.account_id is not null

@@ -7,7 +7,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.account_lookup
+    select account_id, account_idx, created_at from staging.account_lookup
 ),
 
 typed as (
@@ -18,8 +18,13 @@ typed as (
         hour is null as hour_missing,
         nullif(trim(model::varchar), '') as model,
         try_cast(requests as bigint) as requests,
+        requests is not null and try_cast(requests as bigint) is null as requests_unparseable,
         try_cast(input_tokens as bigint) as input_tokens,
+        input_tokens is not null and try_cast(input_tokens as bigint) is null
+            as input_tokens_unparseable,
         try_cast(output_tokens as bigint) as output_tokens,
+        output_tokens is not null and try_cast(output_tokens as bigint) is null
+            as output_tokens_unparseable,
         lower(nullif(trim(prompt_hash::varchar), '')) as prompt_hash
     from source
 ),
@@ -41,6 +46,13 @@ final as (
             when accounts.account_idx is null then 'account quarantined in signups'
             when typed.hour_missing then 'null hour'
             when typed.hour_tz is null then 'unparseable hour'
+            when not ts_plausible(typed.hour_tz) then 'hour out of range'
+            -- Usage is counted per hour, so the sign-up hour itself comes before created_at.
+            when typed.hour_tz < date_trunc('hour', accounts.created_at) - interval 1 hour
+                then 'hour before the account was created'
+            when typed.requests_unparseable then 'unparseable requests'
+            when typed.input_tokens_unparseable then 'unparseable input_tokens'
+            when typed.output_tokens_unparseable then 'unparseable output_tokens'
             when typed.requests < 0 or typed.input_tokens < 0 or typed.output_tokens < 0
                 then 'negative count'
         end as _reason

@@ -1,5 +1,6 @@
 -- Every raw payment attempt, typed, with the reason it is rejected (null when valid).
--- One row per raw row.
+-- One row per raw row. The billing name is compared as a keyed hash of its folded form; the name
+-- itself goes to restricted.payments.
 with
 
 source as (
@@ -7,7 +8,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.account_lookup
+    select account_id, account_idx, created_at from staging.account_lookup
 ),
 
 typed as (
@@ -41,7 +42,7 @@ final as (
         typed.card_bin,
         typed.card_country,
         typed.billing_name,
-        name_key(typed.billing_name) as billing_name_key,
+        keyed_hash(name_key(typed.billing_name)) as billing_name_key,
         typed.billing_postal,
         typed.amount_usd,
         typed.status,
@@ -54,8 +55,12 @@ final as (
                 then 'duplicate payment_id'
             when typed.created_at_missing then 'null created_at'
             when typed.created_at_tz is null then 'unparseable created_at'
+            when not ts_plausible(typed.created_at_tz) then 'created_at out of range'
+            when typed.created_at_tz < accounts.created_at - interval 1 hour
+                then 'created_at before the account was created'
             when typed.amount_unparseable then 'unparseable amount_usd'
             when isnan(typed.amount_usd) then 'amount_usd is NaN'
+            when isinf(typed.amount_usd) then 'amount_usd is infinite'
             when typed.amount_usd < 0 then 'negative amount_usd'
         end as _reason
     from typed

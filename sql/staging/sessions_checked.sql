@@ -1,5 +1,6 @@
 -- Every raw session (login or API session), typed and normalized, with the reason it is
--- rejected (null when valid). One row per raw row.
+-- rejected (null when valid) and the problems of single fields that were nulled (an invalid IP or
+-- ASN does not cost the session's device and fingerprint). One row per raw row.
 with
 
 source as (
@@ -7,7 +8,7 @@ source as (
 ),
 
 accounts as (
-    select account_id, account_idx from staging.account_lookup
+    select account_id, account_idx, created_at from staging.account_lookup
 ),
 
 typed as (
@@ -18,6 +19,7 @@ typed as (
         ts is null as ts_missing,
         nullif(trim(ip::varchar), '') as ip_raw,
         ip_norm(ip::varchar) as ip,
+        nullif(trim(asn::varchar), '') as asn_raw,
         try_cast(asn as integer) as asn,
         nullif(trim(user_agent::varchar), '') as user_agent,
         lower(nullif(trim(device_id::varchar), '')) as device_id,
@@ -43,8 +45,20 @@ final as (
             when accounts.account_idx is null then 'account quarantined in signups'
             when typed.ts_missing then 'null ts'
             when typed.ts_tz is null then 'unparseable ts'
-            when typed.ip_raw is not null and typed.ip is null then 'invalid ip'
-        end as _reason
+            when not ts_plausible(typed.ts_tz) then 'ts out of range'
+            -- An hour of slack for clocks of different systems; more is a broken record.
+            when typed.ts_tz < accounts.created_at - interval 1 hour
+                then 'ts before the account was created'
+        end as _reason,
+        list_filter(
+            [
+                case when typed.ip_raw is not null and typed.ip is null
+                    then {'column_name': 'ip', 'reason': 'invalid ip'} end,
+                case when typed.asn_raw is not null and typed.asn is null
+                    then {'column_name': 'asn', 'reason': 'unparseable asn'} end
+            ],
+            lambda x: x is not null
+        ) as _issues
     from typed
     left join accounts on accounts.account_id = typed.account_id
 )

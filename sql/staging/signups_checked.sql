@@ -1,5 +1,9 @@
--- Every raw signup, typed and normalized, with the reason it is rejected (null when valid).
--- One row per raw row.
+-- Every raw signup, typed and normalized, with the reason it is rejected (null when valid) and
+-- the problems of single fields that were nulled (an invalid IP does not cost the account: a farm
+-- sending garbage IPs must not vanish from the analysis). One row per raw row.
+-- Emails, phones and names are compared as keyed hashes (HMAC-SHA256 with the run's secret) of
+-- their normalized form: equal keys still meet, and nothing downstream holds the values. The raw
+-- values (email_raw, email_normalized, name, phone_raw, phone_digits) go to restricted.signups.
 with
 
 source as (
@@ -53,23 +57,39 @@ mailboxes as (
     left join email_domains as d on d.domain = emails.email_domain
 ),
 
+normalized as (
+    select
+        *,
+        case when email_ok then
+            (case when strip_dots then replace(local_base, '.', '') else local_base end)
+            || '@' || email_canonical_domain
+        end as email_normalized
+    from (
+        select
+            *,
+            case
+                when strip_plus and email_local like '_%+%' then split_part(email_local, '+', 1)
+                else email_local
+            end as local_base
+        from mailboxes
+    )
+),
+
 final as (
     select
         _row,
         account_id,
         timezone('UTC', created_at_tz) as created_at,
         email_raw,
-        case when email_ok then
-            (case when strip_dots then replace(local_base, '.', '') else local_base end)
-            || '@' || email_canonical_domain
-        end as email_mailbox,
+        email_normalized,
+        keyed_hash(email_normalized) as email_mailbox,
         case when email_ok then email_canonical_domain end as email_domain,
         case when email_ok then email_domain_class end as email_domain_class,
         name,
-        name_key(name) as name_key,
+        keyed_hash(name_key(name)) as name_key,
         phone_raw,
         phone_digits(phone_raw) as phone_digits,
-        phone_key(phone_raw) as phone_key,
+        keyed_hash(phone_key(phone_raw)) as phone_key,
         country,
         ip,
         ip_prefix(ip) as ip_prefix,
@@ -80,18 +100,15 @@ final as (
             when count(*) over (partition by account_id) > 1 then 'duplicate account_id'
             when created_at_missing then 'null created_at'
             when created_at_tz is null then 'unparseable created_at'
+            when not ts_plausible(created_at_tz) then 'created_at out of range'
             when not email_ok then 'email without a usable address'
-            when ip_raw is not null and ip is null then 'invalid ip'
-        end as _reason
-    from (
-        select
-            *,
-            case
-                when strip_plus and email_local like '_%+%' then split_part(email_local, '+', 1)
-                else email_local
-            end as local_base
-        from mailboxes
-    )
+        end as _reason,
+        list_filter(
+            [case when ip_raw is not null and ip is null
+                then {'column_name': 'ip', 'reason': 'invalid ip'} end],
+            lambda x: x is not null
+        ) as _issues
+    from normalized
 )
 
 select * from final

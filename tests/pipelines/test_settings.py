@@ -78,3 +78,67 @@ def test_bad_environment_is_one_line_not_a_traceback(tmp_path):
     assert done.stderr.strip() == (
         "sybil run: SYBIL_MEMORY_LIMIT 'lots' is not a size such as '8GB' or '512MB'"
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SYBIL_WAREHOUSE": "/tmp/w\n.duckdb"}, "control characters"),
+        ({"SYBIL_EXPORTS": "/same", "SYBIL_RAW_DIR": "/same"}, "must differ"),
+        ({"SYBIL_RAW_DIR": "/data", "SYBIL_WAREHOUSE": "/data/w.duckdb"}, "inside the raw folder"),
+        ({"SYBIL_HMAC_SECRET": "short"}, "SYBIL_HMAC_SECRET is too short"),
+        ({"SYBIL_HMAC_SECRET_FILE": "/nonexistent/secret"}, "SYBIL_HMAC_SECRET_FILE"),
+        ({"SYBIL_THREADS": "100000"}, "SYBIL_THREADS"),
+    ],
+)
+def test_paths_and_secrets_are_validated(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_work_folder_defaults_beside_the_warehouse():
+    settings = Settings.from_env({"SYBIL_WAREHOUSE": "/w/demo.duckdb"})
+    assert settings.work == Path("/w/demo.work")
+    assert Settings.from_env({"SYBIL_WORK_DIR": "/private"}).work == Path("/private")
+
+
+def test_generated_secret_is_private_and_reused(tmp_path, monkeypatch):
+    from pipelines import workdir
+
+    monkeypatch.delenv("SYBIL_HMAC_SECRET", raising=False)
+    monkeypatch.delenv("SYBIL_HMAC_SECRET_FILE", raising=False)
+    work = tmp_path / "w.work"
+    first = workdir.hmac_secret(work)
+    assert len(first) == 64
+    assert (work / "hmac_secret").stat().st_mode & 0o777 == 0o600
+    assert work.stat().st_mode & 0o777 == 0o700
+    assert workdir.hmac_secret(work) == first
+    monkeypatch.setenv("SYBIL_HMAC_SECRET", "from-the-environment-0123")
+    assert workdir.hmac_secret(work) == b"from-the-environment-0123"
+
+
+def test_a_second_run_on_the_same_work_folder_is_refused(tmp_path):
+    """The run lock is a flock: another process is told who holds it; a killed holder frees it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from pipelines import workdir
+
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from pipelines import workdir
+        try:
+            workdir.acquire(Path({str(tmp_path)!r}))
+        except workdir.RunLockedError as exc:
+            print(exc)
+        else:
+            print("acquired")
+        """
+    )
+    with workdir.run_lock(tmp_path):
+        held = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert held.stdout.startswith("another run (pid ")
+    free = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert free.stdout.strip() == "acquired"

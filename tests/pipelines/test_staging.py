@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import duckdb
@@ -9,8 +11,25 @@ import pytest
 
 from pipelines.ingest.contract import INPUT_TABLES
 from pipelines.ingest.reader import InputError, load_raw, load_reference
-from pipelines.sql import load_macros
+from pipelines.sql import attach_private, load_macros, set_hmac_key
 from pipelines.staging.split import stage_table
+from tests.conftest import TEST_SECRET
+
+
+def kh(value: str) -> str:
+    """The keyed hash the pipeline stores for a normalized identifier."""
+    return hmac.new(TEST_SECRET.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def plain() -> duckdb.DuckDBPyConnection:
+    """An in-memory work database with the private catalogs, macros and HMAC key."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    attach_private(con)
+    load_macros(con)
+    set_hmac_key(con, TEST_SECRET.encode())
+    return con
+
 
 SIGNUPS = """account_id,created_at,email,name,phone,country,ip,user_agent,device_id,extra
 a1,2026-01-01T10:00:00Z,  John.Doe+x@Gmail.com ,John Doe,+1 415 555 0134,us,1.2.3.4,UA,D1,k
@@ -41,9 +60,7 @@ def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     raw.mkdir()
     (raw / "signups.csv").write_text(SIGNUPS)
     (raw / "payments.csv").write_text(PAYMENTS)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("set TimeZone = 'UTC'")
-    load_macros(con)
+    con = plain()
     for name in ("email_domains", "asn_classes", "key_kinds"):
         load_reference(con, name)
     for table in INPUT_TABLES.values():
@@ -58,44 +75,28 @@ def test_signups_are_staged_or_quarantined_with_reasons(warehouse):
     assert counts.reasons == {
         "duplicate account_id": 2,
         "email without a usable address": 1,
-        "invalid ip": 1,
         "null account_id": 1,
         "unparseable created_at": 1,
     }
+    # An invalid IP costs the field, not the account (a farm must not hide behind garbage IPs).
+    assert counts.field_issues == {"invalid ip": 1}
+    assert warehouse.sql(
+        "select s.account_id, s.ip, f.column_name from staging.signups_field_issues as f "
+        "join staging.signups as s using (_row)"
+    ).fetchall() == [("a6", None, "ip")]
     rows = warehouse.sql(
         "select account_id, account_idx, email_mailbox, email_domain_class, phone_key, "
         "name_key, ip, ip_prefix, device_id, created_at::varchar "
         "from staging.signups order by account_id"
     ).fetchall()
+    john = (kh("johndoe@gmail.com"), "free", kh("4155550134"), kh("doe john"))
     assert rows == [
-        (
-            "a1",
-            0,
-            "johndoe@gmail.com",
-            "free",
-            "4155550134",
-            "doe john",
-            "1.2.3.4",
-            "1.2.3.0/24",
-            "d1",
-            "2026-01-01 10:00:00",
-        ),
-        (
-            "a2",
-            1,
-            "johndoe@gmail.com",
-            "free",
-            "4155550134",
-            "doe john",
-            "1.2.3.9",
-            "1.2.3.0/24",
-            "d1",
-            "2026-01-01 09:00:00",
-        ),
+        ("a1", 0, *john, "1.2.3.4", "1.2.3.0/24", "d1", "2026-01-01 10:00:00"),
+        ("a2", 1, *john, "1.2.3.9", "1.2.3.0/24", "d1", "2026-01-01 09:00:00"),
         (
             "a3",
             2,
-            "x@mailinator.com",
+            kh("x@mailinator.com"),
             "disposable",
             None,
             None,
@@ -104,17 +105,38 @@ def test_signups_are_staged_or_quarantined_with_reasons(warehouse):
             None,
             "2026-01-02 00:00:00",
         ),
-        ("a8", 3, "s@stateu.edu", "education", None, None, None, None, None, "2026-01-03 00:00:00"),
+        ("a6", 3, kh("z@example.org"), "organisation", None, None, None, None, None,
+         "2026-01-02 00:00:00"),
+        ("a8", 4, kh("s@stateu.edu"), "education", None, None, None, None, None,
+         "2026-01-03 00:00:00"),
+    ]  # fmt: skip
+
+
+def test_personal_values_stay_in_the_restricted_catalog(warehouse):
+    stage_table(warehouse, "signups")
+    columns = {r[0] for r in warehouse.sql("describe staging.signups").fetchall()}
+    assert not columns & {"email_raw", "email_normalized", "name", "phone_raw", "phone_digits"}
+    assert warehouse.sql(
+        "select account_id, email_raw, email_normalized, name, phone_raw "
+        "from restricted.signups where account_id = 'a1'"
+    ).fetchall() == [
+        ("a1", "  John.Doe+x@Gmail.com ", "johndoe@gmail.com", "John Doe", "+1 415 555 0134")
     ]
 
 
 def test_quarantined_rows_keep_the_raw_record(warehouse):
     stage_table(warehouse, "signups")
     record = warehouse.sql(
-        "select record from staging.signups_rejects where reason = 'invalid ip'"
+        "select record from staging.signups_rejects where reason = 'unparseable created_at'"
     ).fetchall()[0][0]
-    assert '"ip":"999.1.2.3"' in record
+    assert '"created_at":"not a time"' in record
     assert '"extra":"k"' in record
+    # Personal values are redacted where readers look; the full record is restricted.
+    assert '"email":"[restricted]"' in record
+    full = warehouse.sql(
+        "select record from restricted.signups_rejects where reason = 'unparseable created_at'"
+    ).fetchall()[0][0]
+    assert '"email":"y@example.org"' in full
 
 
 def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
@@ -143,13 +165,13 @@ def test_missing_required_column_names_table_and_column(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "signups.csv").write_text("account_id,created_at\na1,2026-01-01T00:00:00Z\n")
-    con = duckdb.connect()
+    con = plain()
     with pytest.raises(InputError, match=r"signups: required column email missing"):
         load_raw(con, raw, INPUT_TABLES["signups"])
 
 
 def test_missing_required_table_is_a_clear_error(tmp_path):
-    con = duckdb.connect()
+    con = plain()
     with pytest.raises(InputError, match=r"signups: required table not found"):
         load_raw(con, tmp_path, INPUT_TABLES["signups"])
 
@@ -158,19 +180,19 @@ def test_two_inputs_for_one_table_is_ambiguous(tmp_path):
     (tmp_path / "signups.csv").write_text("account_id,created_at,email\n")
     (tmp_path / "signups").mkdir()
     (tmp_path / "signups" / "part-0.parquet").write_bytes(b"")
-    con = duckdb.connect()
+    con = plain()
     with pytest.raises(InputError, match="more than one input"):
         load_raw(con, tmp_path, INPUT_TABLES["signups"])
 
 
 def test_empty_csv_is_a_clear_error(tmp_path):
     (tmp_path / "sessions.csv").write_text("")
-    con = duckdb.connect()
+    con = plain()
     with pytest.raises(InputError, match=r"sessions: .*sessions.csv is empty"):
         load_raw(con, tmp_path, INPUT_TABLES["sessions"])
 
 
 def test_header_only_csv_is_an_empty_table(tmp_path):
     (tmp_path / "payments.csv").write_text("payment_id,account_id,created_at\n")
-    con = duckdb.connect()
-    assert load_raw(con, tmp_path, INPUT_TABLES["payments"]) == 0
+    con = plain()
+    assert load_raw(con, tmp_path, INPUT_TABLES["payments"]).rows == 0

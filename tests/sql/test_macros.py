@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from collections.abc import Iterator
 
@@ -157,3 +158,60 @@ def test_name_key_ignores_order_case_and_punctuation(mcon, tokens):
     plain = " ".join(tokens)
     shuffled = ", ".join(reversed(tokens)).upper()
     assert one(mcon, "name_key(?)", plain) == one(mcon, "name_key(?)", shuffled)
+
+
+# Characters that show nothing: zero-width space/joiners, bidi marks and overrides, soft hyphen,
+# byte order mark. Padding an address with them must not make a new mailbox.
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2069\u00ad\ufeff"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    local=st.text(alphabet="abcdefghijklmnop.+_-0123456789éü", min_size=1, max_size=12),
+    domain=st.sampled_from(["gmail.com", "müller.de", "example.org", "xn--mller-kva.de"]),
+    noise=st.lists(st.tuples(st.integers(0, 30), st.sampled_from(_INVISIBLE + " \t")), max_size=4),
+)
+def test_email_clean_ignores_invisible_characters_and_is_idempotent(mcon, local, domain, noise):
+    address = f"{local}@{domain}"
+    noisy = address
+    for position, char in noise:
+        cut = min(position, len(noisy))
+        noisy = noisy[:cut] + char + noisy[cut:]
+    clean = one(mcon, "email_clean(?)", address)
+    assert one(mcon, "email_clean(?)", noisy) == clean
+    assert one(mcon, "email_clean(?)", clean) == clean
+    assert not any(ch.isspace() or ch in _INVISIBLE for ch in clean)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(2000, 1, 2),
+        max_value=dt.datetime(2099, 12, 30),
+        timezones=st.sampled_from(
+            [dt.timezone(dt.timedelta(minutes=m)) for m in (-720, -330, 0, 60, 330, 345, 840)]
+        ),
+    ),
+    style=st.sampled_from(["T", " "]),
+)
+def test_timestamps_with_offsets_parse_to_utc(mcon, moment, style):
+    """Oracle: Python's datetime. Any ISO 8601 offset gives the same UTC instant."""
+    text = moment.isoformat(sep=style)
+    parsed = one(mcon, "timezone('UTC', try_cast(? as timestamptz))", text)
+    expected = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    assert parsed == expected
+    assert one(mcon, "ts_plausible(try_cast(? as timestamptz))", text) is True
+
+
+@pytest.mark.parametrize(
+    "text", ["01/02/2026", "1767225600", "2026-13-01", "yesterday", "", "2026-01-01T25:00:00"]
+)
+def test_unparseable_timestamps_are_null(mcon, text):
+    assert one(mcon, "try_cast(? as timestamptz)", text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["infinity", "-infinity", "1970-01-01", "2150-01-01", "0001-01-01"]
+)
+def test_implausible_timestamps_are_flagged(mcon, text):
+    assert one(mcon, "ts_plausible(try_cast(? as timestamptz))", text) is False

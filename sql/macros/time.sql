@@ -1,0 +1,6 @@
+-- Time macros: the span of plausible timestamps.
+
+-- A timestamp an account or its activity can have: from 2000 up to 2100. Outside it a value is a
+-- placeholder or a unit mistake (epoch 0, 'infinity', milliseconds read as seconds).
+create or replace macro ts_plausible(ts) as
+    ts >= '2000-01-01 00:00:00+00'::timestamptz and ts < '2100-01-01 00:00:00+00'::timestamptz;
