@@ -48,8 +48,9 @@ class Targets:
     evasion: bool = True
 
 
-def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None = None) -> None:
-    """Materialize every asset up to `scoring.cluster_features` (nothing is published)."""
+def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None = None) -> Path:
+    """Materialize every asset up to `scoring.cluster_features` (nothing is published); returns
+    the work database that holds the tables."""
     from pipelines.definitions import ALL_ASSETS
     from pipelines.resources import build_resources
     from pipelines.settings import Settings
@@ -57,19 +58,21 @@ def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None =
     settings = Settings.from_env().with_overrides(
         raw_dir=raw_dir, warehouse=warehouse, exports=warehouse.parent / "exports"
     )
+    resources = build_resources(settings)
     selection = dg.AssetSelection.assets(["scoring", "cluster_features"]).upstream()
     config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, **(run_config or {})}
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             ALL_ASSETS,
             selection=selection,
-            resources=build_resources(settings),
+            resources=resources,
             run_config=config,
             instance=instance,
             raise_on_error=False,
         )
     if not result.success:
         raise RuntimeError(f"pipeline failed on {raw_dir} before scoring")
+    return Path(resources["warehouse"].work_db)
 
 
 def labelled_clusters(warehouse: Path, truth: Path, world: str) -> pl.DataFrame:
@@ -126,9 +129,8 @@ def build_training_table(
         for seed in seeds:
             raw = Path(tmp) / f"world-{seed}"
             write_world(raw, n_accounts, seed=seed)
-            warehouse = Path(tmp) / f"world-{seed}.duckdb"
-            run_to_features(raw, warehouse)
-            clusters.append(labelled_clusters(warehouse, raw / "truth.parquet", f"seed-{seed}"))
+            work = run_to_features(raw, Path(tmp) / f"world-{seed}.duckdb")
+            clusters.append(labelled_clusters(work, raw / "truth.parquet", f"seed-{seed}"))
             totals.append(world_totals(raw / "truth.parquet", f"seed-{seed}"))
     return pl.concat(clusters, how="diagonal_relaxed"), pl.concat(totals)
 

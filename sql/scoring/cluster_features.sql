@@ -99,17 +99,9 @@ cadence as (
 email_shapes as (
     select community, max(n) as top_shape_members
     from (
-        select
-            community,
-            regexp_replace(
-                regexp_replace(split_part(email_mailbox, '@', 1), '[0-9]+', '9', 'g'),
-                '[^0-9._+-]+',
-                'a',
-                'g'
-            ) as shape,
-            count(*) as n
+        select community, email_shape as shape, count(*) as n
         from signups
-        where email_mailbox is not null
+        where email_shape is not null
         group by all
     )
     group by community

@@ -83,6 +83,12 @@ final as (
         email_raw,
         email_normalized,
         keyed_hash(email_normalized) as email_mailbox,
+        -- The mailbox's shape (letters -> a, digit runs -> 9): how scripts write addresses, no PII.
+        case when email_ok then
+            regexp_replace(
+                regexp_replace(local_base, '[0-9]+', '9', 'g'), '[^0-9._+-]+', 'a', 'g'
+            )
+        end as email_shape,
         case when email_ok then email_canonical_domain end as email_domain,
         case when email_ok then email_domain_class end as email_domain_class,
         name,
