@@ -59,15 +59,22 @@ class RiskModel:
 
     def family_contributions(self, x: FloatArray, families: tuple[str, ...]) -> FloatArray:
         """Per cluster and family (in the order given), the summed contributions."""
-        contrib = self.contributions(x)
+        return self.sum_by_family(self.contributions(x), families)
+
+    def sum_by_family(self, contrib: FloatArray, families: tuple[str, ...]) -> FloatArray:
+        """Feature contributions (rows x features) summed per family (rows x families)."""
         fam = np.asarray(self.families)
         return np.column_stack(
-            [contrib[:, fam == f].sum(axis=1) for f in families] or [np.zeros(len(x))]
+            [contrib[:, fam == f].sum(axis=1) for f in families] or [np.zeros(len(contrib))]
         )
 
     def predict(self, x: FloatArray) -> FloatArray:
         """Probability that a cluster is a farm."""
-        return _sigmoid(self.intercept + self.contributions(x).sum(axis=1))
+        return self.probability(self.contributions(x))
+
+    def probability(self, contrib: FloatArray) -> FloatArray:
+        """Probability from feature contributions already computed (rows x features)."""
+        return _sigmoid(self.intercept + contrib.sum(axis=1))
 
     def without(self, families: set[str]) -> RiskModel:
         """The same model with some families' features dropped (for ablation after refitting)."""

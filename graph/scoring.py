@@ -278,9 +278,9 @@ def score_clusters(
         model = model.without(set(params.exclude_families))
     matrix = feature_matrix(features)
     x = matrix.select(list(model.features)).to_numpy().astype(np.float64)
-    prob = model.predict(x) if len(x) else np.zeros(0)
-    fam = model.family_contributions(x, FAMILIES) if len(x) else np.zeros((0, len(FAMILIES)))
     contrib = model.contributions(x) if len(x) else np.zeros((0, len(model.features)))
+    prob = model.probability(contrib)
+    fam = model.sum_by_family(contrib, FAMILIES) if len(x) else np.zeros((0, len(FAMILIES)))
     flag_at = params.flag_threshold or model.flag_threshold
     review_at = params.review_threshold or model.review_threshold
     fired = fam >= model.fire_margin

@@ -187,8 +187,8 @@ def test_checks_pass_on_published_tables(first_run):
     assert all(e.passed for e in FIRST_RUN_CHECKS)
 
 
-def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
-    """The publish checks can fail: a duplicated membership row is found and sampled."""
+def violations_after(first_run: Settings, tmp_path: Path, tamper: str) -> dict:
+    """The publish checks run on a copy of the published tables after one tampering statement."""
     import shutil
 
     copy = tmp_path / "copy.duckdb"
@@ -198,13 +198,20 @@ def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
         con.execute("create schema publish_next")
         for table in ("clusters", "cluster_members", "ban_list"):
             con.execute(f"create table publish_next.{table} as select * from published.{table}")
-        con.execute(
-            "insert into publish_next.cluster_members "
-            "select * replace ('Cother' as cluster_id) from publish_next.cluster_members limit 1"
-        )
-        found = all_violations(con, "publish_next")
+        con.execute(tamper)
+        return all_violations(con, "publish_next")
     finally:
         con.close()
+
+
+def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
+    """The publish checks can fail: a duplicated membership row is found and sampled."""
+    found = violations_after(
+        first_run,
+        tmp_path,
+        "insert into publish_next.cluster_members "
+        "select * replace ('Cother' as cluster_id) from publish_next.cluster_members limit 1",
+    )
     count, sample = found["one_cluster_per_account"]
     assert count == 1
     assert sample[0][1] == 2
@@ -213,22 +220,12 @@ def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
 
 
 def test_a_check_catches_a_ban_resting_on_one_family(first_run, tmp_path):
-    import shutil
-
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(first_run.warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "ban_list"):
-            con.execute(f"create table publish_next.{table} as select * from published.{table}")
-        con.execute(
-            "update publish_next.clusters set evidence = '3 accounts; [identity] one mailbox' "
-            "where cluster_id = (select min(cluster_id) from publish_next.clusters where flagged)"
-        )
-        found = all_violations(con, "publish_next")
-    finally:
-        con.close()
+    found = violations_after(
+        first_run,
+        tmp_path,
+        "update publish_next.clusters set evidence = '3 accounts; [identity] one mailbox' "
+        "where cluster_id = (select min(cluster_id) from publish_next.clusters where flagged)",
+    )
     assert found["flagged_names_two_families"][0] == 1
 
 
