@@ -8,7 +8,7 @@ DEMO_RAW      := data/generated/demo
 DEMO_WH       := data/warehouse/demo.duckdb
 DEMO_EXPORTS  := data/exports/demo
 
-.PHONY: install demo test stress lint clean train evaluation
+.PHONY: install demo test stress lint clean train evaluation bench
 EVAL_SEEDS ?= 7 8 9
 
 $(BIN)/.installed: pyproject.toml
@@ -56,3 +56,17 @@ lint: install
 
 clean:
 	rm -rf data/generated data/warehouse data/exports .pytest_cache
+
+# The benchmark (never part of `make test`): seeded worlds of 100k and 1M accounts (reused once
+# generated), the pipeline beside a DuckDB floor, Splink 5 and the naive baseline; writes
+# bench/results.json, bench/results.md and the README's table. BENCH_10M=1 adds 10M accounts.
+BENCH_SIZES ?= 100000 1000000
+BENCH_10M   ?=
+BENCH_ARGS  ?=
+$(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' --config-settings editable_mode=compat
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench --sizes "$(BENCH_SIZES)" $(if $(BENCH_10M),--with-10m) \
+	  --readme README.md $(BENCH_ARGS)

@@ -12,6 +12,12 @@ from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        # Its own options (`sybil bench --help`): handed over whole to the bench's parser.
+        from bench.run import main as bench_main
+
+        return bench_main(argv[1:])
     parser = argparse.ArgumentParser(prog="sybil", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -67,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--refit",
         action="store_true",
         help="refit on the kept training clusters (data/training/) instead of new worlds",
+    )
+
+    sub.add_parser(
+        "bench",
+        help="the pipeline beside a floor, Splink and the naive baseline at 100k and 1M accounts "
+        "(bench/results.json and .md; `sybil bench --help`)",
     )
 
     args = parser.parse_args(argv)

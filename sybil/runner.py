@@ -23,6 +23,9 @@ class RunOutcome:
     reason: str = ""
     summary: str = ""
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # Step key -> (start, end) as Unix times, from Dagster's step stats (`bench/` attributes
+    # memory samples to steps with them).
+    step_spans: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def run_pipeline(
@@ -70,18 +73,25 @@ def _execute(
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
         seconds = time.perf_counter() - started
-        step_seconds = {
-            stat.step_key: (stat.end_time or stat.start_time or 0) - (stat.start_time or 0)
+        step_spans = {
+            stat.step_key: (stat.start_time or 0.0, stat.end_time or stat.start_time or 0.0)
             for stat in instance.get_run_step_stats(result.run_id)
         }
+        step_seconds = {step: end - start for step, (start, end) in step_spans.items()}
     if progress:
         for step, secs in step_seconds.items():
             progress(f"  {step:<40} {secs:7.2f} s")
     if not result.success:
         step, reason = _failure(result)
-        return RunOutcome(False, seconds, step, reason, step_seconds=step_seconds)
+        return RunOutcome(
+            False, seconds, step, reason, step_seconds=step_seconds, step_spans=step_spans
+        )
     return RunOutcome(
-        True, seconds, summary=summarize(settings, seconds), step_seconds=step_seconds
+        True,
+        seconds,
+        summary=summarize(settings, seconds),
+        step_seconds=step_seconds,
+        step_spans=step_spans,
     )
 
 

@@ -1,0 +1,160 @@
+"""bench/results.md and the README block, rendered from a hand-made results.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.report import README_END, README_START, render_markdown, update_readme
+from bench.run import check_targets, ratios, scaling
+
+
+def _pipeline(wall: float, rss: float, edges: int, accounts: int) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "wall_seconds": wall,
+        "peak_rss_bytes": rss,
+        "edges": edges,
+        "accounts": accounts,
+        "edges_per_account": edges / accounts,
+        "outside_steps_seconds": 3.0,
+        "stage_rows": {"ingest": 10 * accounts, "edges": edges, "communities": accounts // 2},
+        "stages": [
+            {"stage": "ingest", "seconds": wall * 0.2, "peak_rss_bytes": rss * 0.5, "steps": []},
+            {"stage": "edges", "seconds": wall * 0.3, "peak_rss_bytes": rss, "steps": []},
+            {"stage": "graph build", "seconds": wall * 0.1, "peak_rss_bytes": rss, "steps": []},
+            {"stage": "communities", "seconds": wall * 0.2, "peak_rss_bytes": rss, "steps": []},
+        ],
+        "steps": [
+            {"step": "edges__similarity_edges", "stage": "edges", "seconds": wall * 0.3,
+             "peak_rss_bytes": rss},
+            {"step": "raw__sessions", "stage": "ingest", "seconds": wall * 0.2,
+             "peak_rss_bytes": rss / 2},
+        ],
+        "communities_detail": {"open_and_load_edges": 1.0, "components_leiden_labels": 2.0},
+    }  # fmt: skip
+
+
+def _results() -> dict[str, Any]:
+    small = {
+        "accounts": 100_000,
+        "systems": {
+            "pipeline": _pipeline(30.0, 1.5e9, 800_000, 100_000),
+            "floor": {"status": "ok", "wall_seconds": 0.6, "peak_rss_bytes": 1.6e8,
+                      "rows_read": 3_300_000},
+            "splink": {"status": "ok", "wall_seconds": 25.0, "peak_rss_bytes": 6e8,
+                       "pairs_predicted": 9_000, "clusters_2plus": 600,
+                       "accounts_in_clusters_2plus": 3_000, "largest_cluster": 150},
+            "baseline": {"status": "ok", "wall_seconds": 7.0, "peak_rss_bytes": 1.3e9,
+                         "flagged": 99_000},
+        },
+        "quality": {
+            "pipeline": {"precision": 0.998, "recall": 0.99, "f1": 0.994, "benign_fpr": 0.0004},
+            "baseline": {"precision": 0.2, "recall": 1.0, "f1": 0.326, "benign_fpr": 1.0},
+            "farms_detected": 87,
+            "farms_total": 87,
+        },
+    }  # fmt: skip
+    big = {
+        "accounts": 1_000_000,
+        "systems": {
+            "pipeline": _pipeline(330.0, 8.2e9, 8_400_000, 1_000_000),
+            "floor": {"status": "ok", "wall_seconds": 4.0, "peak_rss_bytes": 4e8,
+                      "rows_read": 33_000_000},
+            "splink": {"status": "timeout", "wall_seconds": 1800.0, "timeout_seconds": 1800.0,
+                       "peak_rss_bytes": 5e9, "phases": {"import": 0.1, "load": 2.0}},
+        },
+        "quality": {
+            "pipeline": {"precision": 0.99, "recall": 0.99, "f1": 0.990, "benign_fpr": 0.0017},
+            "baseline": {"precision": 0.2, "recall": 1.0, "f1": 0.326, "benign_fpr": 1.0},
+        },
+    }  # fmt: skip
+    for entry in (small, big):
+        entry["ratios"] = ratios(entry["systems"])
+    results: dict[str, Any] = {
+        "generated_at": "2026-01-01T00:00:00Z",
+        "machine": {"cpu": "Test CPU", "cores_available": 2, "memory_bytes": 24e9, "os": "Linux",
+                    "python": "3.11", "versions": {"duckdb": "2.0.0"},
+                    "git": {"commit": "abcdef1234567890", "dirty": False},
+                    "load_average_at_start": [0.1, 0.2, 0.3]},
+        "settings": {"memory_limit": "8GB", "threads": 0, "seed": 7},
+        "reference": {"source": "docs/evaluation/seed-7/report.json", "accounts": 50_000,
+                      "precision": 0.999, "recall": 0.986, "f1": 0.993, "benign_fpr": 0.00025},
+        "sizes": [small, big],
+    }  # fmt: skip
+    results["scaling"] = scaling(results["sizes"])
+    results["target_check"] = check_targets(results)
+    return results
+
+
+def _tables(markdown: str) -> list[list[str]]:
+    """Consecutive runs of table lines."""
+    tables: list[list[str]] = []
+    current: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def test_every_table_row_has_as_many_cells_as_its_header() -> None:
+    markdown = render_markdown(_results())
+    tables = _tables(markdown)
+    assert len(tables) >= 6
+    for table in tables:
+        width = table[0].count("|")
+        assert all(line.count("|") == width for line in table), table
+
+
+def test_markdown_shows_sizes_systems_ratios_and_a_timeout() -> None:
+    markdown = render_markdown(_results())
+    assert "Test CPU, 2 cores, 24 GB RAM" in markdown
+    assert "| 100,000 | **pipeline**" in markdown
+    assert "50.00x" in markdown  # pipeline / floor at 100k: 30 s / 0.6 s
+    assert "1.20x" in markdown  # pipeline / Splink at 100k: 30 s / 25 s
+    assert "**timed out** after 1,800 s (30.0 min)" in markdown
+    assert "< 0.18x" in markdown  # at 1M the pipeline took at most 330/1800 of Splink's time
+    assert "| 100k → 1M | 10.00x | 11.00x |" in markdown  # accounts x10, pipeline time x11
+    assert "**0.994**" in markdown
+    assert "**0.990**" in markdown
+    assert "open and load edges" in markdown
+    assert "`edges__similarity_edges`" in markdown
+
+
+def test_targets_are_checked_against_the_issue() -> None:
+    checks = {c["target"]: c for c in _results()["target_check"]}
+    assert checks["1M: wall time"]["met"] is False  # 330 s > 120 s
+    assert checks["1M: peak RSS"]["met"] is False  # 8.2 GB > 6 GB
+    assert checks["1M: F1 within 0.01 of 50k"]["met"] is True  # 0.990 vs 0.993
+    assert checks["100k -> 1M time"]["met"] is True  # 11x <= 12x
+    assert checks["100k: edges per account"]["met"] is True
+    assert checks["100k: faster than Splink"]["met"] is False
+    assert checks["1M: faster than Splink"]["measured"] == "Splink timed out"
+    assert checks["1M: faster than Splink"]["met"] is True
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nbefore\n\n{README_START}\nold table\n{README_END}\n\nafter\n")
+    update_readme(readme, _results())
+    text = readme.read_text()
+    assert text.startswith("# Title\n\nbefore\n\n" + README_START)
+    assert text.endswith(README_END + "\n\nafter\n")
+    assert "old table" not in text
+    assert "| 1,000,000 | **pipeline**" in text
+    update_readme(readme, _results())  # idempotent
+    assert readme.read_text() == text
+
+
+def test_update_readme_without_markers_says_so(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    with pytest.raises(ValueError, match="bench:start"):
+        update_readme(readme, _results())
