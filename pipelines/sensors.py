@@ -8,7 +8,8 @@ the marker (the producer is rewriting files under an old marker: wait for the ne
 files (`.name`, the usual temporary names of uploads in progress) are ignored.
 
 The cursor holds the fingerprint of the last drop a run was requested for, and the run key is
-the fingerprint, so one drop starts one run even if the cursor were lost.
+`drop-<fingerprint>`, so one drop starts one run even if the cursor were lost. While a
+`sybil_job` run is queued or running, a new drop waits (the cursor is not moved).
 """
 
 import hashlib
