@@ -5,14 +5,19 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.communities import assets as communities
+from pipelines.communities import checks as community_checks
 from pipelines.edges import assets as edges
 from pipelines.features import assets as features
 from pipelines.ingest import assets as ingest
+from pipelines.jobs import sybil_job
 from pipelines.publish import assets as publish
 from pipelines.resources import build_resources
+from pipelines.schedules import build_schedule
 from pipelines.scoring import assets as scoring
+from pipelines.sensors import build_raw_drop_sensor
 from pipelines.settings import Settings
 from pipelines.staging import assets as staging
+from pipelines.staging import checks as staging_checks
 
 ALL_ASSETS = [
     *ingest.assets,
@@ -23,21 +28,20 @@ ALL_ASSETS = [
     *scoring.assets,
     *publish.assets,
 ]
+# Checks that run as steps of their own (the others are declared on the assets they guard).
+ALL_CHECKS = [*staging_checks.checks, *community_checks.checks]
 
-# One DuckDB file has one writer: assets run one after another in the run's process.
-sybil_job = dg.define_asset_job(
-    "sybil_job",
-    selection=dg.AssetSelection.all(),
-    description="Load the raw drop, build the graph, find and score clusters, publish.",
-    executor_def=dg.in_process_executor,
-)
+__all__ = ["ALL_ASSETS", "ALL_CHECKS", "build_definitions", "defs", "sybil_job"]
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
         assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
         jobs=[sybil_job],
+        schedules=[build_schedule(settings)],
+        sensors=[build_raw_drop_sensor(settings)],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
     )

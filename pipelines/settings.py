@@ -18,6 +18,12 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNO
 # Characters no path of ours should hold: they break logs, CSV and the SQL a person copies out.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MIN_SECRET_LENGTH = 16
+# When the daily schedule fires (UTC), and whether the schedule and the raw-drop sensor start
+# running when the definitions load. Stopped by default: a laptop's `dagster dev` should not start
+# an 8 GB run unasked; a deployment sets SYBIL_AUTOMATION=running (or turns them on in the UI).
+DEFAULT_SCHEDULE_CRON = "0 3 * * *"
+AUTOMATION_STATES = ("stopped", "running")
+_CRON_FIELD = re.compile(r"^[\d*/,\-]+$")
 
 
 class SettingsError(ValueError):
@@ -35,6 +41,8 @@ class Settings:
     # Where a run works: the work database (raw input, personal data, intermediate tables), DuckDB's
     # spill files and the generated HMAC secret. Default: `<warehouse stem>.work/` beside it.
     work_dir: Path | None = None
+    schedule_cron: str = DEFAULT_SCHEDULE_CRON
+    automation: str = "stopped"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,6 +55,8 @@ class Settings:
             threads=_int(env, "SYBIL_THREADS", 0),
             temp_directory=Path(env["SYBIL_TEMP_DIR"]) if env.get("SYBIL_TEMP_DIR") else None,
             work_dir=Path(env["SYBIL_WORK_DIR"]) if env.get("SYBIL_WORK_DIR") else None,
+            schedule_cron=env.get("SYBIL_SCHEDULE_CRON") or DEFAULT_SCHEDULE_CRON,
+            automation=(env.get("SYBIL_AUTOMATION") or "stopped").strip().lower(),
         )
         settings.validate()
         validate_secret_env(env)
@@ -74,6 +84,17 @@ class Settings:
             raise SettingsError(f"SYBIL_THREADS must be 0 (all cores) or more, not {self.threads}")
         if self.threads > 1024:
             raise SettingsError(f"SYBIL_THREADS {self.threads} is more than any machine has")
+        fields = self.schedule_cron.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise SettingsError(
+                f"SYBIL_SCHEDULE_CRON {self.schedule_cron!r} is not a five-field cron string "
+                "such as '0 3 * * *'"
+            )
+        if self.automation not in AUTOMATION_STATES:
+            raise SettingsError(
+                f"SYBIL_AUTOMATION must be one of {', '.join(AUTOMATION_STATES)}, "
+                f"not {self.automation!r}"
+            )
         if self.warehouse.suffix not in {".duckdb", ".db"}:
             raise SettingsError(
                 f"warehouse {str(self.warehouse)!r} should be a .duckdb file, not a directory"

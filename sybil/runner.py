@@ -104,6 +104,8 @@ def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
         user = getattr(data, "user_failure_data", None)
         if user is not None and user.description:
             return event.step_key or "?", user.description
+        if data.error is not None and data.error.cls_name == "DagsterAssetCheckFailedError":
+            break  # a blocking check failed: its evaluation below says what and why
         # Dagster wraps the user's exception; the innermost cause is the message that matters.
         error = data.error
         while error is not None and error.cause is not None:
@@ -114,8 +116,13 @@ def _failure(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             evaluation: Any = getattr(data, "evaluation", data)
-            if not getattr(evaluation, "passed", True):
+            failed = not getattr(evaluation, "passed", True)
+            if failed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 key = evaluation.asset_key.to_user_string()
+                if evaluation.description:
+                    return event.step_key or "?", (
+                        f"check {evaluation.check_name} failed on {key}: {evaluation.description}"
+                    )
                 details = ", ".join(
                     f"{name} {getattr(value, 'value', value)}"
                     for name, value in sorted((evaluation.metadata or {}).items())

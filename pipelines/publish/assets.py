@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.publish.checks import CHECK_SPECS, all_violations, check_results
+from pipelines.publish.histogram import size_metadata
 from pipelines.publish.snapshot import publish_file
 from pipelines.resources import Folders, Warehouse
 from pipelines.sql import describe_sql, read_sql, row_count
@@ -82,6 +83,7 @@ def published(
             "select cluster_id, size, round(risk_score, 3), tier, evidence "
             "from published.clusters order by flagged desc, risk_score desc, size desc limit 10"
         ).fetchall()
+        sizes = size_metadata(con)
         found = all_violations(con, "published")
         failed = [f"{name} ({count} rows)" for name, (count, _) in found.items() if count]
         if failed:
@@ -103,6 +105,7 @@ def published(
         metadata: dict[str, object] = {"rows": counts[name]}
         if name == "clusters":
             metadata["top_clusters"] = dg.MetadataValue.md(_markdown_table(top))
+            metadata.update(sizes)
             metadata["warehouse"] = str(Path(warehouse.path).resolve())
         yield dg.MaterializeResult(asset_key=["published", name], metadata=metadata)
     yield dg.MaterializeResult(

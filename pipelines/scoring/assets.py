@@ -71,6 +71,7 @@ def cluster_scores(config: ScoringConfig, warehouse: Warehouse) -> dg.Materializ
     flagged = scores.filter(scores["flagged"])
     return dg.MaterializeResult(
         metadata={
+            "rows": scores.height,
             "clusters": scores.height,
             "tiers": {str(t): int(n) for t, n in tiers.iter_rows()},
             "flagged_accounts": int(features.join(flagged, on="community")["size"].sum()),
