@@ -20,6 +20,10 @@ from pipelines.ingest.contract import NUMERIC_COLUMNS, TIMESTAMP_COLUMNS, InputT
 from pipelines.sql import REFERENCE_DIR, quote_ident, row_count
 
 REFERENCE_TABLES = ("email_domains", "asn_classes", "key_kinds")
+# Columns derived on load. Each key kind gets a number (by name), the bit it sets in the edge
+# table's kind_mask: masks are cheap to aggregate over millions of pairs, lists of text are not.
+_DERIVED = {"key_kinds": ", (row_number() over (order by kind) - 1)::integer as kind_no"}
+MAX_KEY_KINDS = 31  # kind_mask is a 32-bit integer
 RESERVED_COLUMNS = ("_row", "_card_columns")
 _REJECTS, _SCANS = "_csv_rejects", "_csv_scans"
 _TIMESTAMP_TYPES = ("TIMESTAMP", "DATE")
@@ -325,7 +329,10 @@ def load_reference(con: duckdb.DuckDBPyConnection, name: str) -> int:
     con.execute("create schema if not exists ref")
     con.execute(
         f"create or replace table ref.{name} as "
-        "select * from read_csv($path, header = true, auto_detect = true)",
+        f"select *{_DERIVED.get(name, '')} from read_csv($path, header = true, auto_detect = true)",
         {"path": str(REFERENCE_DIR / f"{name}.csv")},
     )
-    return row_count(con, f"ref.{name}")
+    rows = row_count(con, f"ref.{name}")
+    if name == "key_kinds" and rows > MAX_KEY_KINDS:
+        raise InputError(f"key_kinds: {rows} kinds, at most {MAX_KEY_KINDS} fit in kind_mask")
+    return rows

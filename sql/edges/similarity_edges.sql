@@ -1,9 +1,16 @@
 -- The account similarity graph: one row per linked account pair (src < dst, dense int ids),
--- with the weight and the evidence of what the two share.
+-- with the weight and the evidence of what the two share: kind_mask has bit kind_no (see
+-- ref.key_kinds) set for each kind of value they share, and kind_counts holds one integer per
+-- such kind, kind_no * 2^32 + (values of that kind shared), sorted (so by kind name). Integers,
+-- because lists of text aggregated over millions of pairs cost more than the rest of the step
+-- together; the published edges decode them into kinds, families and a kind -> count map.
 -- A value shared by n accounts is not expanded into n*(n-1)/2 pairs: members are put on a ring
--- (in a per-account pseudo-random order) and each is joined to the members 1, 2, 4, ... places
--- ahead, at most $max_chords chords. Small groups stay cliques; large ones become expander-like
--- graphs of about n*max_chords edges, so the edge count stays linear in the input.
+-- and each is joined to the members 1, 2, 4, ... places ahead, at most $max_chords chords. Small
+-- groups stay cliques; large ones become expander-like graphs of about n*max_chords edges, so
+-- the edge count stays linear in the input.
+-- The ring order is a hash of the account_id, not of the dense account_idx: adding or removing
+-- one account then moves only the chords next to it, instead of re-dealing every ring (which
+-- would shift clusters between runs on nearly the same data).
 -- Pair weight: noisy-OR over shared values, 1 - prod(1 - strength). The log terms are summed as
 -- fixed-point integers: integer sums do not depend on the order parallel threads add them in,
 -- so the same input gives bit-identical weights (and so identical clusters).
@@ -11,62 +18,62 @@
 with
 
 linked_keys as (
-    select kind, key, n_accounts, family, strength
-    from features.key_stats
-    where linked and not list_contains($exclude_families::varchar[], family)
+    select
+        row_number() over (order by s.kind, s.key) as key_id,
+        s.kind,
+        s.key,
+        s.n_accounts,
+        k.kind_no,
+        round(ln(1 - s.strength) * 1e12)::bigint as log_miss_fixed
+    from features.key_stats as s
+    inner join ref.key_kinds as k using (kind)
+    where s.linked and not list_contains($exclude_families::varchar[], s.family)
 ),
 
 members as (
     select
         k.account_idx,
-        k.kind,
-        k.key,
+        l.key_id,
         l.n_accounts,
-        l.family,
-        l.strength,
         row_number() over (
-            partition by k.kind, k.key order by hash(k.account_idx), k.account_idx
+            partition by l.key_id order by hash(s.account_id), s.account_id
         ) - 1 as pos
     from features.account_keys as k
     inner join linked_keys as l on l.kind = k.kind and l.key = k.key
+    inner join staging.signups as s on s.account_idx = k.account_idx
 ),
 
+-- Each member's chords: the ring positions 1, 2, 4, ... places ahead, as join keys.
 chords as (
-    select unnest(range(0, $max_chords)) as j
-),
-
-pairs as (
     select
-        least(a.account_idx, b.account_idx) as src,
-        greatest(a.account_idx, b.account_idx) as dst,
-        a.kind,
-        a.key,
-        a.family,
-        a.strength
-    from members as a
-    cross join chords
-    inner join members as b
-        on b.kind = a.kind
-        and b.key = a.key
-        and b.pos = (a.pos + (1 << chords.j)) % a.n_accounts
-    where (1 << chords.j) < a.n_accounts
+        members.account_idx,
+        members.key_id,
+        (members.pos + (1 << j.j)) % members.n_accounts as target
+    from members
+    cross join (select unnest(range(0, $max_chords)) as j) as j
+    where (1 << j.j) < members.n_accounts
 ),
 
+-- One row per pair and shared value (a small ring reaches the same pair from both ends).
 per_value as (
-    select distinct src, dst, kind, key, family, strength
-    from pairs
+    select distinct
+        least(c.account_idx, m.account_idx) as src,
+        greatest(c.account_idx, m.account_idx) as dst,
+        c.key_id
+    from chords as c
+    inner join members as m on m.key_id = c.key_id and m.pos = c.target
 ),
 
 per_kind as (
     select
-        src,
-        dst,
-        kind,
-        any_value(family) as family,
+        p.src,
+        p.dst,
+        l.kind_no,
         count(*) as n_values,
-        sum(round(ln(1 - strength) * 1e12)::bigint) as log_miss_fixed
-    from per_value
-    group by src, dst, kind
+        sum(l.log_miss_fixed) as log_miss_fixed
+    from per_value as p
+    inner join linked_keys as l using (key_id)
+    group by p.src, p.dst, l.kind_no
 ),
 
 final as (
@@ -75,10 +82,8 @@ final as (
         dst::integer as dst,
         1 - exp(sum(log_miss_fixed) / 1e12) as weight,
         sum(n_values)::integer as n_shared,
-        list_sort(list(kind)) as kinds,
-        list_sort(list(distinct family)) as families,
-        map_from_entries(list(struct_pack(k := kind, v := n_values::integer) order by kind))
-            as kind_counts
+        bit_or(1 << kind_no)::integer as kind_mask,
+        list_sort(list((kind_no::bigint << 32) + n_values)) as kind_counts
     from per_kind
     group by src, dst
     having 1 - exp(sum(log_miss_fixed) / 1e12) >= $min_weight

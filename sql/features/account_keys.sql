@@ -1,25 +1,12 @@
 -- Every identifier an account has, as a comparable key: one row per (account_idx, kind, key).
 -- Keys are normalized (mailboxes, phone digits, folded names, canonical IPs) so that the same
--- real-world value written two ways meets itself. IPs of mobile carriers and VPN exits are
--- shared by strangers by design (CGNAT, exit nodes): they get their own weak kind, shared_ip,
--- and no network prefix.
+-- real-world value written two ways meets itself, then stored as a 64-bit hash of the value:
+-- equal values give equal keys, and grouping tens of millions of integers costs a fraction of
+-- grouping the text (the values stay in staging; a collision of two values among tens of
+-- millions has a chance of about 1 in 100,000 and can at most add one shared value to a pair).
+-- IPs of mobile carriers and VPN exits are shared by strangers by design (CGNAT, exit nodes):
+-- they get their own weak kind, shared_ip, and no network prefix.
 with
-
-signups as (
-    select * from staging.signups
-),
-
-sessions as (
-    select * from staging.sessions
-),
-
-payments as (
-    select * from staging.payments
-),
-
-api_usage as (
-    select * from staging.api_usage
-),
 
 -- The class of each IP's network, as seen in sessions (signups carry no ASN).
 ip_classes as (
@@ -30,61 +17,68 @@ ip_classes as (
     group by s.ip
 ),
 
-ips as (
-    select account_idx, ip, ip_prefix from signups
-    union all
-    select account_idx, ip, ip_prefix from sessions
+-- Each account's IPs once (sessions repeat them), before they meet the classes.
+account_ips as (
+    select account_idx, ip, ip_prefix from staging.signups where ip is not null
+    union
+    select account_idx, ip, ip_prefix from staging.sessions where ip is not null
 ),
 
 classified_ips as (
     select
-        ips.account_idx,
-        ips.ip,
-        ips.ip_prefix,
+        account_ips.account_idx,
+        account_ips.ip,
+        account_ips.ip_prefix,
         coalesce(ip_classes.shared_by_design, false) as shared_by_design
-    from ips
-    left join ip_classes on ip_classes.ip = ips.ip
+    from account_ips
+    left join ip_classes using (ip)
 ),
 
 keys as (
-    select account_idx, 'email' as kind, email_mailbox as key from signups
+    select account_idx, 'email' as kind, hash(email_mailbox) as key
+    from staging.signups where email_mailbox is not null
     union all
-    select account_idx, 'phone', phone_key from signups
+    select account_idx, 'phone', hash(phone_key) from staging.signups where phone_key is not null
     union all
-    select account_idx, 'name', name_key from signups
+    select account_idx, 'name', hash(name_key) from staging.signups where name_key is not null
     union all
-    select account_idx, 'device', device_id from signups
+    select account_idx, 'device', hash(device_id) from staging.signups where device_id is not null
     union all
-    select account_idx, 'device', device_id from sessions
+    select account_idx, 'device', hash(device_id) from staging.sessions where device_id is not null
     union all
-    select account_idx, case when shared_by_design then 'shared_ip' else 'ip' end, ip
+    select account_idx, case when shared_by_design then 'shared_ip' else 'ip' end, hash(ip)
     from classified_ips
     union all
-    select account_idx, 'prefix', ip_prefix from classified_ips where not shared_by_design
+    select account_idx, 'prefix', hash(ip_prefix)
+    from classified_ips where not shared_by_design and ip_prefix is not null
     union all
-    select account_idx, 'tls', tls_fingerprint from sessions
+    select account_idx, 'tls', hash(tls_fingerprint)
+    from staging.sessions where tls_fingerprint is not null
     union all
-    select account_idx, 'user_agent', user_agent from signups
+    select account_idx, 'user_agent', hash(user_agent)
+    from staging.signups where user_agent is not null
     union all
-    select account_idx, 'user_agent', user_agent from sessions
+    select account_idx, 'user_agent', hash(user_agent)
+    from staging.sessions where user_agent is not null
     union all
-    select account_idx, 'card', card_fingerprint from payments
+    select account_idx, 'card', hash(card_fingerprint)
+    from staging.payments where card_fingerprint is not null
     union all
-    select account_idx, 'bin_postal', card_bin || ' ' || billing_postal from payments
+    select account_idx, 'bin_postal', hash(card_bin || ' ' || billing_postal)
+    from staging.payments where card_bin is not null and billing_postal is not null
     union all
-    select account_idx, 'prompt', prompt_hash from api_usage
+    select account_idx, 'prompt', hash(prompt_hash)
+    from staging.api_usage where prompt_hash is not null
     union all
-    select account_idx, 'prompt_hour', prompt_hash || ' ' || strftime(hour, '%Y-%m-%dT%H')
-    from api_usage
-    where prompt_hash is not null
+    select account_idx, 'prompt_hour', hash(prompt_hash, date_trunc('hour', hour))
+    from staging.api_usage where prompt_hash is not null and hour is not null
     union all
-    select account_idx, 'prompt_set', bucket from features.template_sketches
+    select account_idx, 'prompt_set', hash(bucket) from features.template_sketches
 ),
 
 final as (
     select distinct account_idx, kind, key
     from keys
-    where key is not null
 )
 
 select * from final

@@ -69,10 +69,13 @@ create or replace macro ipv6_groups(s) as (
     from groups
 );
 
+-- The text an IP is read from: brackets, zone index ("%eth0") and blanks removed, lower case.
+create or replace macro ip_text(raw) as lower(trim(split_part(trim(raw, ' []'), '%', 1)));
+
 -- Canonical text of an IP: IPv4 dotted quad; IPv6 as eight lower-case 4-digit groups; an
 -- IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes its IPv4. Null when invalid.
 create or replace macro ip_norm(raw) as (
-    with t as (select lower(trim(split_part(trim(raw, ' []'), '%', 1))) as s),
+    with t as (select ip_text(raw) as s),
     v6 as (
         select s, case when s like '%:%' then ipv6_groups(ipv6_hexify(s)) end as g from t
     )
@@ -99,3 +102,9 @@ create or replace macro ip_prefix(ip) as
         when ip like '%:%' then array_to_string(string_split(ip, ':')[1:4], ':') || '::/64'
         else regexp_replace(ip, '\.[0-9]+$', '') || '.0/24'
     end;
+
+-- Usage on big tables: ip_norm's IPv6 branch is list work that DuckDB evaluates for every value
+-- it is given, IPv4 or not. Normalize each distinct text once, the IPv4-looking ones (no ':')
+-- with ip_norm_v4 and only the rest with ip_norm, then join (see sql/staging/*_checked.sql).
+create or replace macro ip_norm_v4(raw) as
+    case when ipv4_valid(ip_text(raw)) then ip_text(raw) end;

@@ -1,5 +1,6 @@
 -- Published evidence edges: one row per linked account pair, with account ids and what they
--- share (kinds and counts of shared values; the values themselves stay in features.*).
+-- share (kinds, families and the number of shared values of each kind; the values themselves
+-- stay in features.*). Decoded from the integer kind_mask and kind_counts of the edge table.
 with
 
 accounts as (
@@ -10,17 +11,37 @@ membership as (
     select m.account_id, m.cluster_id from published.cluster_members as m
 ),
 
+kind_names as (
+    select list(kind order by kind_no) as names from ref.key_kinds
+),
+
+-- Each distinct mask once (a few hundred at most), then joined back to millions of edges.
+masks as (
+    select
+        e.kind_mask,
+        list(k.kind order by k.kind) as kinds,
+        list(distinct k.family order by k.family) as families
+    from (select distinct kind_mask from edges.similarity_edges) as e
+    inner join ref.key_kinds as k on e.kind_mask & (1 << k.kind_no) <> 0
+    group by e.kind_mask
+),
+
 final as (
     select
         a.account_id as account_a,
         b.account_id as account_b,
         e.weight,
         e.n_shared,
-        e.kinds,
-        e.families,
-        e.kind_counts,
+        masks.kinds,
+        masks.families,
+        map_from_entries(list_transform(
+            e.kind_counts,
+            lambda c: {'k': kind_names.names[(c >> 32) + 1], 'v': (c & 4294967295)::integer}
+        )) as kind_counts,
         case when ma.cluster_id = mb.cluster_id then ma.cluster_id end as cluster_id
     from edges.similarity_edges as e
+    cross join kind_names
+    inner join masks using (kind_mask)
     inner join accounts as a on a.account_idx = e.src
     inner join accounts as b on b.account_idx = e.dst
     left join membership as ma on ma.account_id = a.account_id

@@ -11,20 +11,36 @@ accounts as (
     select account_id, account_idx, created_at from staging.account_lookup
 ),
 
+-- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql).
+ip_texts as (
+    select distinct ip::varchar as ip_raw_text from source where ip is not null
+),
+
+ip_values as (
+    select ip_raw_text, ip_norm_v4(ip_raw_text) as ip
+    from ip_texts
+    where not contains(ip_raw_text, ':')
+    union all
+    select ip_raw_text, ip_norm(ip_raw_text) as ip
+    from ip_texts
+    where contains(ip_raw_text, ':')
+),
+
 typed as (
     select
         _row,
         nullif(trim(account_id::varchar), '') as account_id,
         try_cast(ts as timestamptz) as ts_tz,
         ts is null as ts_missing,
-        nullif(trim(ip::varchar), '') as ip_raw,
-        ip_norm(ip::varchar) as ip,
+        nullif(trim(source.ip::varchar), '') as ip_raw,
+        ip_values.ip as ip,
         nullif(trim(asn::varchar), '') as asn_raw,
         try_cast(asn as integer) as asn,
         nullif(trim(user_agent::varchar), '') as user_agent,
         lower(nullif(trim(device_id::varchar), '')) as device_id,
         lower(nullif(trim(tls_fingerprint::varchar), '')) as tls_fingerprint
     from source
+    left join ip_values on ip_values.ip_raw_text = source.ip::varchar
 ),
 
 final as (

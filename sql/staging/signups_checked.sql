@@ -14,6 +14,21 @@ email_domains as (
     select * from ref.email_domains
 ),
 
+-- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql).
+ip_texts as (
+    select distinct ip::varchar as ip_raw_text from source where ip is not null
+),
+
+ip_values as (
+    select ip_raw_text, ip_norm_v4(ip_raw_text) as ip
+    from ip_texts
+    where not contains(ip_raw_text, ':')
+    union all
+    select ip_raw_text, ip_norm(ip_raw_text) as ip
+    from ip_texts
+    where contains(ip_raw_text, ':')
+),
+
 typed as (
     select
         _row,
@@ -25,11 +40,12 @@ typed as (
         nullif(trim(name::varchar), '') as name,
         nullif(trim(phone::varchar), '') as phone_raw,
         upper(nullif(trim(country::varchar), '')) as country,
-        nullif(trim(ip::varchar), '') as ip_raw,
-        ip_norm(ip::varchar) as ip,
+        nullif(trim(source.ip::varchar), '') as ip_raw,
+        ip_values.ip as ip,
         nullif(trim(user_agent::varchar), '') as user_agent,
         lower(nullif(trim(device_id::varchar), '')) as device_id
     from source
+    left join ip_values on ip_values.ip_raw_text = source.ip::varchar
 ),
 
 emails as (

@@ -19,6 +19,7 @@ def build_edges(
     max_chords: int = 4,
     min_weight: float = 0.0,
     exclude_families: tuple[str, ...] = (),
+    ids: dict[int, str] | None = None,
 ) -> list[tuple]:
     load_reference(con, "key_kinds")
     con.execute("create schema if not exists features")
@@ -27,6 +28,16 @@ def build_edges(
         "(account_idx integer, kind varchar, key varchar)"
     )
     con.executemany("insert into features.account_keys values (?, ?, ?)", keys)
+    # Rings are ordered by a hash of the account id: staging.signups maps ids to account_idx.
+    con.execute("create schema if not exists staging")
+    con.execute(
+        "create or replace table staging.signups (account_idx integer, account_id varchar)"
+    )
+    idx = sorted({k[0] for k in keys})
+    con.executemany(
+        "insert into staging.signups values (?, ?)",
+        [(i, (ids or {}).get(i, f"acc-{i:06d}")) for i in idx],
+    )
     create_table(con, "features.key_stats", "features/key_stats")
     create_table(
         con,
@@ -38,9 +49,14 @@ def build_edges(
             "exclude_families": list(exclude_families),
         },
     )
+    # The kinds and families behind each edge's kind_mask, decoded as the published edges do.
     return con.sql(
-        "select src, dst, weight, n_shared, kinds, families from edges.similarity_edges "
-        "order by src, dst"
+        "select src, dst, weight, n_shared, "
+        "(select list(kind order by kind) from ref.key_kinds as k "
+        " where e.kind_mask & (1 << k.kind_no) <> 0) as kinds, "
+        "(select list(distinct family order by family) from ref.key_kinds as k "
+        " where e.kind_mask & (1 << k.kind_no) <> 0) as families "
+        "from edges.similarity_edges as e order by src, dst"
     ).fetchall()
 
 
@@ -114,3 +130,26 @@ def test_edges_are_deterministic(con):
     second = build_edges(con, keys)
     assert first == second
     assert all(s < d for s, d, *_ in first)
+
+
+def test_rings_stay_put_when_an_account_is_added(con):
+    """Ring order follows the account id, not the dense account_idx: one new account (whose id
+    sorts in the middle, so every later account_idx moves) changes only the chords next to it."""
+    n = 1000
+    before_ids = {i: f"acc-{2 * i:06d}" for i in range(n)}
+    before = build_edges(con, [(i, "card", "c") for i in range(n)], ids=before_ids)
+    # Re-index: the new account acc-000999 takes idx 500; everyone after moves up by one.
+    after_ids = {i: f"acc-{2 * i:06d}" for i in range(500)}
+    after_ids[500] = "acc-000999"
+    after_ids.update({i + 1: f"acc-{2 * i:06d}" for i in range(500, n)})
+    after = build_edges(con, [(i, "card", "c") for i in range(n + 1)], ids=after_ids)
+
+    def pairs(edges: list[tuple], ids: dict[int, str]) -> set[tuple[str, str]]:
+        return {tuple(sorted((ids[s], ids[d]))) for s, d, *_ in edges}
+
+    old, new = pairs(before, before_ids), pairs(after, after_ids)
+    changed = len(old ^ new)
+    assert changed > 0
+    # Each chord length 2^j is cut at the insertion point (one old pair out, up to two new in),
+    # plus the new account's own chords: a few dozen pairs out of ~4,000, not a re-dealt ring.
+    assert changed <= 6 * 4 * 2, changed
