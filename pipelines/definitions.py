@@ -9,6 +9,7 @@ from pipelines.edges import assets as edges
 from pipelines.features import assets as features
 from pipelines.ingest import assets as ingest
 from pipelines.publish import assets as publish
+from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
 from pipelines.scoring import assets as scoring
 from pipelines.settings import Settings
@@ -22,6 +23,7 @@ ALL_ASSETS = [
     *communities.assets,
     *scoring.assets,
     *publish.assets,
+    *reports.assets,
 ]
 
 # One DuckDB file has one writer: assets run one after another in the run's process.
