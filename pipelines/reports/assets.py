@@ -5,7 +5,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.resources import Folders, Warehouse
-from sybil.report import write_top_reports
 
 REPORTS_DIR = "reports"
 
@@ -35,6 +34,10 @@ def top_clusters(
     identifiers, sign-up timeline, evidence and members) and an index.html. Read from the
     published warehouse, opened read-only; each file is written under a temporary name and
     renamed, and pages of clusters no longer in the top are removed."""
+    # Imported here: sybil.report reads its SQL through pipelines.sql, and importing `pipelines`
+    # builds these definitions, so a module-level import would be circular.
+    from sybil.report import write_top_reports
+
     folder = folders.exports / REPORTS_DIR
     try:
         paths = write_top_reports(Path(warehouse.path), folder, config.top_n)

@@ -18,7 +18,11 @@ from sybil.report.data import Identifier, Member, ReportData
 
 MAX_MEMBERS = 60
 MAX_IDENTIFIERS = 40
+# No kind takes more than this share of the boxes while other kinds wait: a farm's hundred
+# template-hour pairs would otherwise crowd out its three cards.
+MAX_PER_KIND = 8
 WIDTH, HEIGHT, MARGIN = 1300, 780, 14
+GAP = 4.0  # px kept between boxes
 FAMILY_COLOURS = {
     "identity": "#7b3fa0",
     "payment": "#c0640a",
@@ -60,9 +64,23 @@ def short_value(kind: str, key: str) -> str:
     return key if len(key) <= 24 else key[:23] + "…"
 
 
+def _pick(ranked: tuple[Identifier, ...]) -> list[Identifier]:
+    """The most important identifiers, at most MAX_PER_KIND of a kind unless boxes are left."""
+    first: list[Identifier] = []
+    rest: list[Identifier] = []
+    per_kind: dict[str, int] = {}
+    for ident in ranked:
+        seen = per_kind.get(ident.kind, 0)
+        per_kind[ident.kind] = seen + 1
+        (first if seen < MAX_PER_KIND else rest).append(ident)
+    chosen = (first + rest)[:MAX_IDENTIFIERS]
+    order = {i.node_id: n for n, i in enumerate(ranked)}
+    return sorted(chosen, key=lambda i: order[i.node_id])
+
+
 def select(data: ReportData) -> GraphView:
     """The identifiers that tie the cluster most, and the members holding most of them."""
-    idents = data.identifiers[:MAX_IDENTIFIERS]
+    idents = _pick(data.identifiers)
     strength = {i.node_id: i.strength for i in idents}
     score: dict[str, float] = {m.account_id: 0.0 for m in data.members}
     for account, node in data.holdings:
@@ -97,31 +115,76 @@ def _account_label(account_id: str) -> str:
     return account_id if len(account_id) <= 14 else account_id[:13] + "…"
 
 
-def _spread(pos: np.ndarray, half: np.ndarray, iterations: int = 150) -> np.ndarray:
-    """Push overlapping boxes apart along their lesser overlap, inside the drawing area."""
+def _spread(pos: np.ndarray, half: np.ndarray, iterations: int = 60) -> np.ndarray:
+    """Push overlapping boxes apart along their lesser overlap: cheap decongestion before
+    `_place`, which then moves few boxes, and not far."""
     n = len(pos)
     low = half + MARGIN
     high = np.array([WIDTH, HEIGHT]) - half - MARGIN
-    order = np.sign(np.arange(n)[:, None] - np.arange(n)[None, :]).astype(float)
+    reach = half[:, None, :] + half[None, :, :] + GAP
+    tie = np.sign(np.arange(n)[:, None] - np.arange(n)[None, :]).astype(float)
+    others = ~np.eye(n, dtype=bool)
     for _ in range(iterations):
         d = pos[:, None, :] - pos[None, :, :]
-        overlap = half[:, None, :] + half[None, :, :] + 4.0 - np.abs(d)
-        hit = (overlap > 0).all(axis=2)
-        np.fill_diagonal(hit, False)
-        if not hit.any():
+        overlap = reach - np.abs(d)
+        near = (overlap[..., 0] > 0) & (overlap[..., 1] > 0) & others
+        if not near.any():
             break
-        sign = np.where(d == 0, order[:, :, None], np.sign(d))
-        along_x = hit & (overlap[..., 0] * 0.6 < overlap[..., 1])
-        along_y = hit & ~along_x
+        sign = np.sign(d)
+        sign[sign == 0] = np.broadcast_to(tie[:, :, None], sign.shape)[sign == 0]
+        sideways = overlap[..., 0] * 0.6 < overlap[..., 1]
         push = np.stack(
             [
-                (np.where(along_x, overlap[..., 0], 0) * sign[..., 0]).sum(axis=1),
-                (np.where(along_y, overlap[..., 1], 0) * sign[..., 1]).sum(axis=1),
+                np.where(near & sideways, overlap[..., 0] * sign[..., 0], 0.0).sum(axis=1),
+                np.where(near & ~sideways, overlap[..., 1] * sign[..., 1], 0.0).sum(axis=1),
             ],
             axis=1,
         )
-        pos = np.clip(pos + 0.4 * push, low, high)
+        pos = np.clip(pos + 0.5 * push, low, high)
     return pos
+
+
+def _spiral(step: float = 8.0, reach: float = 700.0) -> np.ndarray:
+    """Offsets from (0, 0) outwards on rings `step` apart, about `step` apart along each ring."""
+    rings = [np.zeros((1, 2))]
+    for radius in np.arange(step, reach, step):
+        count = max(8, int(2 * np.pi * radius / step))
+        angle = np.linspace(0, 2 * np.pi, count, endpoint=False) + radius  # vary the start
+        rings.append(np.stack([np.cos(angle), np.sin(angle)], axis=1) * radius)
+    return np.concatenate(rings)
+
+
+_OFFSETS = _spiral()
+# Nearest candidates are tried first, in small blocks: most boxes find room on the first rings.
+_CHUNKS = [(0, 64), (64, 512), *((a, a + 2048) for a in range(512, len(_OFFSETS), 2048))]
+
+
+def _place(pos: np.ndarray, half: np.ndarray, order: list[int]) -> np.ndarray:
+    """Move each box, in `order`, to the free spot nearest its layout position.
+
+    A box never overlaps one placed before it (GAP px apart); the spring layout's structure
+    survives because each box moves no further than it must."""
+    low = half + MARGIN
+    high = np.array([WIDTH, HEIGHT]) - half - MARGIN
+    out = pos.copy()
+    placed: list[int] = []
+    for i in order:
+        candidates = np.clip(pos[i] + _OFFSETS, low[i], high[i])
+        if placed:
+            others, reach = out[placed], half[placed] + half[i] + GAP
+            for a, b in _CHUNKS:
+                block = candidates[a:b]
+                apart = (np.abs(block[:, None, :] - others[None, :, :]) >= reach).any(axis=2)
+                free = np.flatnonzero(apart.all(axis=1))
+                if free.size:
+                    out[i] = block[free[0]]
+                    break
+            else:
+                out[i] = candidates[0]  # no room left: keep the layout's spot
+        else:
+            out[i] = candidates[0]
+        placed.append(i)
+    return out
 
 
 def layout(view: GraphView) -> dict[str, tuple[float, float, float, float]]:
@@ -147,9 +210,15 @@ def layout(view: GraphView) -> dict[str, tuple[float, float, float, float]]:
     xy = np.array([raw[node] for node in nodes], dtype=float)
     span = np.ptp(xy, axis=0)
     span[span == 0] = 1.0
+    linear = (xy - xy.min(axis=0)) / span
+    # Half linear, half by rank: a hub's dense core gets room without losing left/right order.
+    ranks = np.argsort(np.argsort(xy, axis=0, kind="stable"), axis=0) / max(len(nodes) - 1, 1)
     inner = np.array([WIDTH, HEIGHT]) - 2 * (MARGIN + half_arr.max(axis=0))
-    xy = (xy - xy.min(axis=0)) / span * inner + MARGIN + half_arr.max(axis=0)
-    xy = _spread(xy, half_arr)
+    xy = (0.5 * linear + 0.5 * ranks) * inner + MARGIN + half_arr.max(axis=0)
+    # Identifiers first (their labels matter most), most important first; then the accounts.
+    rank = {f"k:{i.node_id}": n for n, i in enumerate(view.identifiers)}
+    order = sorted(range(len(nodes)), key=lambda j: (nodes[j] not in rank, rank.get(nodes[j], j)))
+    xy = _place(_spread(xy, half_arr), half_arr, order)
     return {
         node: (float(x), float(y), float(hw), float(hh))
         for node, (x, y), (hw, hh) in zip(nodes, xy, half_arr, strict=True)
@@ -214,7 +283,7 @@ def caption(view: GraphView) -> str:
     if len(view.members) < view.total_members or len(view.identifiers) < view.total_identifiers:
         parts.append(
             f"capped at the {MAX_IDENTIFIERS} identifiers that tie the cluster most (holders "
-            f"times strength) and the {MAX_MEMBERS} members holding most of them; the table "
-            "below lists every member"
+            f"times strength, at most {MAX_PER_KIND} of a kind while others remain) and the "
+            f"{MAX_MEMBERS} members holding most of them; the table below lists every member"
         )
     return "; ".join(parts) + "."
