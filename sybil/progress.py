@@ -58,6 +58,7 @@ class StepProgress:
         self.done = 0
         self._starts: dict[str, float] = {}
         self._made: dict[str, list[tuple[str, str]]] = {}
+        self._checks: dict[str, list[tuple[str, bool]]] = {}
 
     def __call__(self, event: Any) -> None:
         dagster_event = getattr(event, "dagster_event", None)
@@ -71,6 +72,12 @@ class StepProgress:
             mat = dagster_event.event_specific_data.materialization
             asset = mat.asset_key.to_user_string()
             self._made.setdefault(step, []).append((asset, produced(asset, mat.metadata or {})))
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = dagster_event.event_specific_data
+            evaluation = getattr(data, "evaluation", data)
+            self._checks.setdefault(step, []).append(
+                (str(evaluation.check_name), bool(evaluation.passed))
+            )
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             self.done += 1
             self.emit(self.line(step, event.timestamp, failed=kind == "STEP_FAILURE"))
@@ -84,6 +91,11 @@ class StepProgress:
             what = ", ".join(
                 f"{asset.rsplit('/', 1)[-1]} {text.removesuffix(' rows')}" for asset, text in made
             )
+        checks = self._checks.pop(step, [])
+        if not made and checks:  # a step that only checks (null rates, community sizes)
+            what = ", ".join(f"check {n} {'passed' if ok else 'FAILED'}" for n, ok in checks)
+        elif any(not ok for _, ok in checks):
+            what += "; failed checks: " + ", ".join(n for n, ok in checks if not ok)
         if failed:
             what = "FAILED" + (f" after {what}" if what else "")
         width = len(str(self.total))

@@ -46,7 +46,12 @@ def top_clusters(
         reason = text[0] if text else type(exc).__name__
         raise dg.Failure(description=f"reports not written: {reason}") from None
     return dg.MaterializeResult(
-        metadata={"reports": len(paths), "path": str(folder.resolve()), "top_n": config.top_n}
+        metadata={
+            "reports": len(paths),
+            "rows": len(paths),  # every asset reports rows; here, pages written
+            "path": str(folder.resolve()),
+            "top_n": config.top_n,
+        }
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from types import SimpleNamespace as NS
 
 import dagster as dg
 import duckdb
@@ -17,7 +18,7 @@ from pipelines.resources import Folders, Warehouse
 from pipelines.settings import Settings
 from sybil.cli import main
 from sybil.generate import write_world
-from sybil.progress import produced
+from sybil.progress import StepProgress, produced
 from sybil.report import ReportError, write_report, write_top_reports
 from sybil.report import chromium as browser
 from sybil.report.data import Cluster, Identifier, Member, ReportData
@@ -28,7 +29,7 @@ from sybil.runner import run_pipeline
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ACCOUNTS = 2500
-LINE = re.compile(r"^\[\s*(\d+)/(\d+)\]\s+[\d.]+ s  (\S+)\s+[\d.]+ s  (.*)$")
+LINE = re.compile(r"^\[\s*(\d+)/(\d+)\]\s+[\d.]+ s  (\S+)\s+[\d.]+ s(?:  (.*))?$")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_progress_has_one_line_per_step_as_it_ends(run):
     before = steps.index("published")
     assert not any(exists for _, exists in lines[:before])
     assert all(exists for _, exists in lines[before:])
-    what = {m.group(3): m.group(4) for m in parsed if m}
+    what = {m.group(3): m.group(4) or "" for m in parsed if m}
     edges = query(settings, "select count(*) from edges.similarity_edges")[0][0]
     clusters = query(settings, "select count(*) from published.clusters")[0][0]
     signups = query(settings, "select count(*) from staging.signups")[0][0]
@@ -117,6 +118,26 @@ def test_produced_names_what_a_step_made():
         "3 clusters (9 accounts)"
     )
     assert produced("x/y", {"source": "file"}) == ""
+
+
+def test_a_check_only_step_says_how_its_checks_went():
+    lines: list[str] = []
+    progress = StepProgress(lines.append, total_steps=2)
+
+    def event(kind: str, data: object = None, ts: float = 100.0) -> NS:
+        return NS(
+            step_key="x__checks",
+            timestamp=ts,
+            dagster_event=NS(event_type_value=kind, event_specific_data=data),
+        )
+
+    progress(event("STEP_START"))
+    progress(event("ASSET_CHECK_EVALUATION", NS(check_name="null_rates", passed=False)))
+    progress(event("STEP_SUCCESS", ts=101.5))
+    assert lines[0].startswith("[1/2]")
+    assert lines[0].endswith(
+        "x__checks                             1.50 s  check null_rates FAILED"
+    )
 
 
 def test_cli_run_quiet_prints_no_progress(run, tmp_path, capsys):
