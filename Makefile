@@ -8,7 +8,7 @@ DEMO_RAW      := data/generated/demo
 DEMO_WH       := data/warehouse/demo.duckdb
 DEMO_EXPORTS  := data/exports/demo
 
-.PHONY: install demo test stress lint clean train evaluation bench
+.PHONY: install demo test stress lint clean train evaluation bench report-screenshot
 EVAL_SEEDS ?= 7 8 9
 
 $(BIN)/.installed: pyproject.toml
@@ -28,6 +28,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy graph
 	$(BIN)/pytest
+
+# docs/images/report.png: a 3,000-account world, its top flagged cluster's report, rendered by
+# headless Chromium (Debian's `chromium` package).
+report-screenshot: install
+	$(BIN)/python -m sybil.report.chromium --out docs/images/report.png
 
 # Refit the risk model on worlds with seeds the evaluation never uses (writes
 # data/reference/risk_model.json and data/training/); about two minutes.

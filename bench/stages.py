@@ -19,6 +19,7 @@ STAGES: tuple[str, ...] = (
     "communities",
     "scoring",
     "publish",
+    "reports",
 )
 OTHER = "other"
 # The communities step holds both graph build and Leiden; without timing hooks inside it (see
@@ -36,6 +37,7 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("scoring__", "scoring"),
     ("published", "publish"),
     ("exports__", "publish"),
+    ("reports__", "reports"),
 )
 
 # Warehouse schemas whose tables each stage writes (rows per stage are counted from these).

@@ -11,6 +11,7 @@ from pipelines.features import assets as features
 from pipelines.ingest import assets as ingest
 from pipelines.jobs import sybil_job
 from pipelines.publish import assets as publish
+from pipelines.reports import assets as reports
 from pipelines.resources import build_resources
 from pipelines.schedules import build_schedule
 from pipelines.scoring import assets as scoring
@@ -27,6 +28,7 @@ ALL_ASSETS = [
     *communities.assets,
     *scoring.assets,
     *publish.assets,
+    *reports.assets,
 ]
 # Checks that run as steps of their own (the others are declared on the assets they guard).
 ALL_CHECKS = [*staging_checks.checks, *community_checks.checks]

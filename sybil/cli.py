@@ -75,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="refit on the kept training clusters (data/training/) instead of new worlds",
     )
 
+    rep = sub.add_parser(
+        "report", help="one cluster as a self-contained HTML page for an investigator"
+    )
+    rep.add_argument("cluster_id", help="a cluster_id of published.clusters")
+    rep.add_argument("--warehouse", type=Path, help="DuckDB file (default: $SYBIL_WAREHOUSE)")
+    rep.add_argument(
+        "--out", type=Path, default=None, help="HTML file (default: ./report-CLUSTER_ID.html)"
+    )
+
     sub.add_parser(
         "bench",
         help="the pipeline beside a floor, Splink and the naive baseline at 100k and 1M accounts "
@@ -89,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "report":
+            return _report(args)
         return _evaluate(args)
     except (ValueError, OSError) as exc:  # SettingsError and EvaluationError are ValueErrors
         print(f"sybil {args.command}: {_one_line(exc)}", file=sys.stderr)
@@ -142,16 +153,40 @@ def _run(args: argparse.Namespace) -> int:
     )
     if not settings.raw_dir.is_dir():
         raise ValueError(f"raw folder not found: {settings.raw_dir} (give --raw or SYBIL_RAW_DIR)")
-    outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else print)
+    outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else _stderr)
     if not outcome.success:
+        after = (
+            "the warehouse and ban list were published; the reports are not up to date"
+            if outcome.failed_step.startswith("reports__")
+            else "the warehouse and exports are unchanged"
+        )
         print(
-            f"sybil run: failed at {outcome.failed_step}: {outcome.reason} "
-            f"(the warehouse and exports are unchanged)",
+            f"sybil run: failed at {outcome.failed_step}: {outcome.reason} ({after})",
             file=sys.stderr,
         )
         return 1
     print(outcome.summary)
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pipelines.settings import Settings
+    from sybil.report import write_report
+
+    warehouse = args.warehouse or Settings.from_env().warehouse
+    out = write_report(warehouse, args.cluster_id, args.out or _default_report(args.cluster_id))
+    print(f"report written to {out}")
+    return 0
+
+
+def _default_report(cluster_id: str) -> Path:
+    # The id comes from the command line: keep only what is safe in a file name.
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in cluster_id)[:64]
+    return Path(f"report-{safe}.html")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ import dagster as dg
 from pipelines import workdir
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
+from sybil.progress import StepProgress
 from sybil.warehouse import published
 
 
@@ -39,8 +41,8 @@ def run_pipeline(
 
     The run holds its work folder's lock and starts from an empty work database, so nothing a
     killed run left behind can leak into this one. The warehouse and exports change only at the
-    very end, when every check has passed. `progress` receives one line per step with its wall
-    time once the run has ended.
+    very end, when every check has passed. `progress` receives one line per step as the step
+    ends: its wall time and what it made (rows, edges, clusters; see `sybil.progress`).
     """
     try:
         workdir.acquire(settings.work)
@@ -71,16 +73,19 @@ def _execute(
         ops.setdefault("communities__account_communities", {"config": {}})["config"]["seed"] = seed
     started = time.perf_counter()
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
+        # The run id is chosen here so that the listener is in place before the first event.
+        run_id = str(uuid.uuid4())  # Dagster's own run ids are uuid4 too
+        if progress:
+            instance.add_event_listener(run_id, StepProgress(progress, len(job.nodes)))
+        result = job.execute_in_process(
+            run_config=config, instance=instance, raise_on_error=False, run_id=run_id
+        )
         seconds = time.perf_counter() - started
         step_spans = {
             stat.step_key: (stat.start_time or 0.0, stat.end_time or stat.start_time or 0.0)
             for stat in instance.get_run_step_stats(result.run_id)
         }
         step_seconds = {step: end - start for step, (start, end) in step_spans.items()}
-    if progress:
-        for step, secs in step_seconds.items():
-            progress(f"  {step:<40} {secs:7.2f} s")
     if not result.success:
         step, reason = _failure(result)
         return RunOutcome(

@@ -30,6 +30,7 @@ from bench.run import pipeline_figures
         ("scoring__cluster_scores", "scoring"),
         ("published", "publish"),
         ("exports__ban_list_csv", "publish"),
+        ("reports__top_clusters", "reports"),
         ("something_new", st.OTHER),
     ],
 )

@@ -134,7 +134,8 @@ def assert_next_run_completes(world: Path, root: Path, baseline: Path) -> None:
     assert published_checksums(root / "w.duckdb") == published_checksums(baseline / "w.duckdb")
     assert sha(root / "exports" / "ban_list.csv") == sha(baseline / "exports" / "ban_list.csv")
     # Nothing the killed run left behind survives the next one.
-    assert sorted(p.name for p in (root / "exports").iterdir()) == ["ban_list.csv"]
+    assert sorted(p.name for p in (root / "exports").iterdir()) == ["ban_list.csv", "reports"]
+    assert not [p.name for p in (root / "exports" / "reports").iterdir() if p.suffix == ".tmp"]
     assert not list(root.glob(".w.duckdb.next*"))
 
 

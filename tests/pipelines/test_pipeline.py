@@ -252,11 +252,17 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
 
     def files(folder: Path) -> dict[str, str]:
         return {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
         }
 
     assert files(settings.exports) == files(first_run.exports)
-    assert list(files(settings.exports)) == ["ban_list.csv"]  # no temporary file left behind
+    names = list(files(settings.exports))
+    assert names[0] == "ban_list.csv"
+    # The cluster reports, and no temporary file left behind.
+    assert names[-1] == "reports/index.html"
+    assert all(n.startswith("reports/C") and n.endswith(".html") for n in names[1:-1]), names
 
 
 def test_missing_required_column_fails_with_one_line(tmp_path):
