@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.resources import Warehouse
-from pipelines.sql import create_table, describe_sql
+from pipelines.sql import create_table, describe_sql, read_sql
 from pipelines.sql_asset import sql_table_asset
 
 _STAGED = [["staging", t] for t in ("signups", "payments", "sessions", "api_usage")]
@@ -39,12 +39,24 @@ def template_sketches(config: SketchConfig, warehouse: Warehouse) -> dg.Material
     return dg.MaterializeResult(metadata={"rows": rows, **config.model_dump()})
 
 
-account_keys = sql_table_asset(
-    "features",
-    "account_keys",
+@dg.asset(
+    key=["features", "account_keys"],
     deps=[*_STAGED, ["features", "template_sketches"], ["ref", "asn_classes"]],
     group_name="features",
+    description=describe_sql("features/account_keys"),
+    kinds={"duckdb"},
 )
+def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
+    """The view of readable values first (reports and analysts look keys up in it), then the
+    table of hashed keys the graph is built from."""
+    with warehouse.connect() as con:
+        con.execute("create schema if not exists features")
+        con.execute(
+            "create or replace view features.account_key_values as "
+            + read_sql("features/account_key_values")
+        )
+        rows = create_table(con, "features.account_keys", "features/account_keys")
+    return dg.MaterializeResult(metadata={"rows": rows})
 key_stats = sql_table_asset(
     "features",
     "key_stats",

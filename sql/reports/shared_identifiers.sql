@@ -18,9 +18,10 @@ linking as (
     select kind, key, n_accounts, family, strength from features.key_stats where linked
 ),
 
+-- Keys are hashes; the view holds the readable value beside each (read for members only).
 held as (
-    select members.cluster_id, members.account_id, k.kind, k.key
-    from features.account_keys as k
+    select distinct members.cluster_id, members.account_id, k.kind, k.key, k.value
+    from features.account_key_values as k
     inner join members using (account_idx)
     semi join linking using (kind, key)
 ),
@@ -37,7 +38,7 @@ final as (
         held.cluster_id,
         held.account_id,
         held.kind,
-        held.key,
+        held.value as key,
         linking.family,
         linking.strength,
         shared.holders,
