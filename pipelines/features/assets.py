@@ -57,6 +57,8 @@ def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
         )
         rows = create_table(con, "features.account_keys", "features/account_keys")
     return dg.MaterializeResult(metadata={"rows": rows})
+
+
 key_stats = sql_table_asset(
     "features",
     "key_stats",

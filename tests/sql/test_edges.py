@@ -30,9 +30,7 @@ def build_edges(
     con.executemany("insert into features.account_keys values (?, ?, ?)", keys)
     # Rings are ordered by a hash of the account id: staging.signups maps ids to account_idx.
     con.execute("create schema if not exists staging")
-    con.execute(
-        "create or replace table staging.signups (account_idx integer, account_id varchar)"
-    )
+    con.execute("create or replace table staging.signups (account_idx integer, account_id varchar)")
     idx = sorted({k[0] for k in keys})
     con.executemany(
         "insert into staging.signups values (?, ?)",
