@@ -82,6 +82,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
     sizes = np.bincount(membership[membership >= 0]) if kept.size else np.zeros(0, np.int64)
     return dg.MaterializeResult(
         metadata={
+            "rows": int(kept.size),
             "accounts": n_accounts,
             "edges": edges.height,
             "communities": int(sizes.size),

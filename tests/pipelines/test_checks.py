@@ -75,9 +75,8 @@ def test_every_table_asset_reports_rows_and_clusters_show_a_histogram(run):
         m.materialization.asset_key.to_user_string(): m.materialization.metadata
         for m in result.get_asset_materialization_events()
     }
-    # account_communities reports accounts_in_communities (its row count) under its own name.
     without_rows = {key for key, meta in materialized.items() if "rows" not in meta}
-    assert without_rows <= {"communities/account_communities"}
+    assert not without_rows
     clusters = materialized["published/clusters"]
     image = clusters["cluster_size_histogram"].value
     match = re.fullmatch(r"!\[clusters by size\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", image)
