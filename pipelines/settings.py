@@ -18,6 +18,10 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNO
 # Characters no path of ours should hold: they break logs, CSV and the SQL a person copies out.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MIN_SECRET_LENGTH = 16
+# The export guard: a ban list naming more than this share of the active accounts is held back.
+# The synthetic worlds put about 20% of accounts in farms, so 0.30 lets them through; production
+# should set it a little above the rate it expects, so that a broken run cannot ban a crowd.
+DEFAULT_MAX_BAN_SHARE = 0.30
 
 
 class SettingsError(ValueError):
@@ -35,6 +39,7 @@ class Settings:
     # Where a run works: the work database (raw input, personal data, intermediate tables), DuckDB's
     # spill files and the generated HMAC secret. Default: `<warehouse stem>.work/` beside it.
     work_dir: Path | None = None
+    max_ban_share: float = DEFAULT_MAX_BAN_SHARE
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,6 +52,7 @@ class Settings:
             threads=_int(env, "SYBIL_THREADS", 0),
             temp_directory=Path(env["SYBIL_TEMP_DIR"]) if env.get("SYBIL_TEMP_DIR") else None,
             work_dir=Path(env["SYBIL_WORK_DIR"]) if env.get("SYBIL_WORK_DIR") else None,
+            max_ban_share=_float(env, "SYBIL_MAX_BAN_SHARE", DEFAULT_MAX_BAN_SHARE),
         )
         settings.validate()
         validate_secret_env(env)
@@ -74,6 +80,11 @@ class Settings:
             raise SettingsError(f"SYBIL_THREADS must be 0 (all cores) or more, not {self.threads}")
         if self.threads > 1024:
             raise SettingsError(f"SYBIL_THREADS {self.threads} is more than any machine has")
+        if not 0 < self.max_ban_share <= 1:
+            raise SettingsError(
+                f"SYBIL_MAX_BAN_SHARE must be a share of active accounts above 0 and at most 1, "
+                f"not {self.max_ban_share}"
+            )
         if self.warehouse.suffix not in {".duckdb", ".db"}:
             raise SettingsError(
                 f"warehouse {str(self.warehouse)!r} should be a .duckdb file, not a directory"
@@ -128,3 +139,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number such as 0.3, not {value!r}") from None

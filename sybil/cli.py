@@ -47,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="work folder: work database, personal data, secret (default: WAREHOUSE stem + .work)",
     )
+    run.add_argument(
+        "--max-ban-share",
+        type=float,
+        default=None,
+        help="hold the ban list back if it would ban more than this share of active accounts "
+        "(default: $SYBIL_MAX_BAN_SHARE or 0.30)",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the summary")
 
     ev = sub.add_parser("evaluate", help="precision, recall, F1 and benign FPR against truth")
@@ -128,6 +135,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here: loading the pipeline reads SYBIL_* settings, whose errors main() reports.
+    from pipelines.publish.export import HELD_PREFIX
     from pipelines.settings import Settings
     from sybil.runner import run_pipeline
 
@@ -139,14 +147,20 @@ def _run(args: argparse.Namespace) -> int:
         threads=args.threads,
         temp_directory=args.temp_dir,
         work_dir=args.work_dir,
+        max_ban_share=args.max_ban_share,
     )
     if not settings.raw_dir.is_dir():
         raise ValueError(f"raw folder not found: {settings.raw_dir} (give --raw or SYBIL_RAW_DIR)")
     outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else print)
     if not outcome.success:
+        # A held ban list is the one failure that publishes the warehouse; its reason says so.
+        unchanged = (
+            ""
+            if outcome.reason.startswith(HELD_PREFIX)
+            else " (the warehouse and exports are unchanged)"
+        )
         print(
-            f"sybil run: failed at {outcome.failed_step}: {outcome.reason} "
-            f"(the warehouse and exports are unchanged)",
+            f"sybil run: failed at {outcome.failed_step}: {outcome.reason}{unchanged}",
             file=sys.stderr,
         )
         return 1
