@@ -221,7 +221,8 @@ def _load_previous(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
     if path is None:
         return
     try:
-        header = path.open(encoding="utf-8").readline().strip().lstrip("\ufeff")
+        with path.open(encoding="utf-8") as f:
+            header = f.readline().strip().lstrip("\ufeff")
     except (OSError, UnicodeDecodeError) as exc:
         raise ExportError(f"previous ban list {path} cannot be read: {exc}") from None
     if tuple(header.split(",")) != BAN_LIST_HEADER:

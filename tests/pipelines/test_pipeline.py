@@ -252,11 +252,19 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
 
     def files(folder: Path) -> dict[str, str]:
         return {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
         }
 
     assert files(settings.exports) == files(first_run.exports)
-    assert list(files(settings.exports)) == ["ban_list.csv"]  # no temporary file left behind
+    # The exports and the ban list's dated copy, and no temporary file left behind.
+    assert [name.split("-")[0] for name in files(settings.exports)] == [
+        "ban_list.csv",
+        "ban_list_diff.csv",
+        "history/ban_list",
+        "review_queue.csv",
+    ]
 
 
 def test_missing_required_column_fails_with_one_line(tmp_path):
