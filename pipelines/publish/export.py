@@ -164,12 +164,13 @@ def materializations(plan: ExportPlan) -> list[dg.MaterializeResult]:
     """What the UI shows for each export; a held ban list and its diff are not materialized
     (the files in force did not change)."""
     results = []
-    guard = {
+    guard: dict[str, object] = {
         "as_of": str(plan.as_of),
         "active_accounts": plan.active_accounts,
-        "ban_share": round(plan.ban_share, 4) if plan.active_accounts else None,
         "max_ban_share": plan.max_ban_share,
     }
+    if plan.active_accounts:
+        guard["ban_share"] = round(plan.ban_share, 4)
     if not plan.held:
         results += [
             dg.MaterializeResult(
