@@ -7,7 +7,7 @@ select
     round(weight, 3) as weight,
     kinds,
     families,
-    list_transform(shared_keys, lambda k: k.kind || ' ' || left(k.key, 16)) as shared_values
+    list_transform(shared_keys, lambda k: k.kind || ' ' || left(k.key::varchar, 16)) as shared_values
 from published.cluster_evidence_edges
 where cluster_id = $cluster_id
 order by weight desc, account_a, account_b

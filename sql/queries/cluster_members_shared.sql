@@ -10,7 +10,7 @@ select
     a.shared_families,
     list_transform(
         list_filter(a.shared_keys, lambda k: k.linked),
-        lambda k: k.kind || ' x' || k.members || ' ' || left(k.key, 16)
+        lambda k: k.kind || ' x' || k.members || ' ' || left(k.key::varchar, 16)
     )[1:5] as top_linking_values
 from published.cluster_accounts as a
 inner join published.cluster_members as m using (cluster_id, account_id)
