@@ -19,7 +19,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines import workdir
-from pipelines.settings import DEFAULT_MEMORY_LIMIT, Settings
+from pipelines.settings import DEFAULT_MAX_BAN_SHARE, DEFAULT_MEMORY_LIMIT, Settings
 from pipelines.sql import attach_private, load_macros, set_hmac_key
 
 
@@ -84,10 +84,12 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class Folders(dg.ConfigurableResource):
-    """Where raw input is read from and where exports are written."""
+    """Where raw input is read from and where exports are written, and the exports' guard: a ban
+    list naming more than `max_ban_share` of the active accounts is held back."""
 
     raw_dir: str
     exports_dir: str
+    max_ban_share: float = DEFAULT_MAX_BAN_SHARE
 
     @property
     def raw(self) -> Path:
@@ -107,5 +109,9 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             threads=settings.threads,
             temp_directory=str(settings.temp_directory or ""),
         ),
-        "folders": Folders(raw_dir=str(settings.raw_dir), exports_dir=str(settings.exports)),
+        "folders": Folders(
+            raw_dir=str(settings.raw_dir),
+            exports_dir=str(settings.exports),
+            max_ban_share=settings.max_ban_share,
+        ),
     }

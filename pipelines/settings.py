@@ -24,6 +24,10 @@ MIN_SECRET_LENGTH = 16
 DEFAULT_SCHEDULE_CRON = "0 3 * * *"
 AUTOMATION_STATES = ("stopped", "running")
 _CRON_FIELD = re.compile(r"^[\d*/,\-]+$")
+# The export guard: a ban list naming more than this share of the active accounts is held back.
+# The synthetic worlds put about 20% of accounts in farms, so 0.30 lets them through; production
+# should set it a little above the rate it expects, so that a broken run cannot ban a crowd.
+DEFAULT_MAX_BAN_SHARE = 0.30
 
 
 class SettingsError(ValueError):
@@ -43,6 +47,7 @@ class Settings:
     work_dir: Path | None = None
     schedule_cron: str = DEFAULT_SCHEDULE_CRON
     automation: str = "stopped"
+    max_ban_share: float = DEFAULT_MAX_BAN_SHARE
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,6 +62,7 @@ class Settings:
             work_dir=Path(env["SYBIL_WORK_DIR"]) if env.get("SYBIL_WORK_DIR") else None,
             schedule_cron=env.get("SYBIL_SCHEDULE_CRON") or DEFAULT_SCHEDULE_CRON,
             automation=(env.get("SYBIL_AUTOMATION") or "stopped").strip().lower(),
+            max_ban_share=_float(env, "SYBIL_MAX_BAN_SHARE", DEFAULT_MAX_BAN_SHARE),
         )
         settings.validate()
         validate_secret_env(env)
@@ -94,6 +100,11 @@ class Settings:
             raise SettingsError(
                 f"SYBIL_AUTOMATION must be one of {', '.join(AUTOMATION_STATES)}, "
                 f"not {self.automation!r}"
+            )
+        if not 0 < self.max_ban_share <= 1:
+            raise SettingsError(
+                f"SYBIL_MAX_BAN_SHARE must be a share of active accounts above 0 and at most 1, "
+                f"not {self.max_ban_share}"
             )
         if self.warehouse.suffix not in {".duckdb", ".db"}:
             raise SettingsError(
@@ -149,3 +160,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number such as 0.3, not {value!r}") from None

@@ -47,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="work folder: work database, personal data, secret (default: WAREHOUSE stem + .work)",
     )
+    run.add_argument(
+        "--max-ban-share",
+        type=float,
+        default=None,
+        help="hold the ban list back if it would ban more than this share of active accounts "
+        "(default: $SYBIL_MAX_BAN_SHARE or 0.30)",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the summary")
 
     ev = sub.add_parser("evaluate", help="precision, recall, F1 and benign FPR against truth")
@@ -139,6 +146,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here: loading the pipeline reads SYBIL_* settings, whose errors main() reports.
+    from pipelines.publish.export import HELD_PREFIX
     from pipelines.settings import Settings
     from sybil.runner import run_pipeline
 
@@ -150,18 +158,21 @@ def _run(args: argparse.Namespace) -> int:
         threads=args.threads,
         temp_directory=args.temp_dir,
         work_dir=args.work_dir,
+        max_ban_share=args.max_ban_share,
     )
     if not settings.raw_dir.is_dir():
         raise ValueError(f"raw folder not found: {settings.raw_dir} (give --raw or SYBIL_RAW_DIR)")
     outcome = run_pipeline(settings, seed=args.seed, progress=None if args.quiet else _stderr)
     if not outcome.success:
-        after = (
-            "the warehouse and ban list were published; the reports are not up to date"
-            if outcome.failed_step.startswith("reports__")
-            else "the warehouse and exports are unchanged"
-        )
+        # A held ban list is the one failure that publishes the warehouse; its reason says so.
+        if outcome.reason.startswith(HELD_PREFIX):
+            after = ""
+        elif outcome.failed_step.startswith("reports__"):
+            after = " (the warehouse and ban list were published; the reports are not up to date)"
+        else:
+            after = " (the warehouse and exports are unchanged)"
         print(
-            f"sybil run: failed at {outcome.failed_step}: {outcome.reason} ({after})",
+            f"sybil run: failed at {outcome.failed_step}: {outcome.reason}{after}",
             file=sys.stderr,
         )
         return 1

@@ -1,14 +1,15 @@
 """Publish: the `published` schema and the ban list export, replaced whole by each run."""
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.publish import export
 from pipelines.publish.checks import CHECK_SPECS, all_violations, check_results
 from pipelines.publish.histogram import size_metadata
 from pipelines.publish.snapshot import publish_file
+from pipelines.publish.views import PUBLISHED_VIEWS, create_views, view_sql
 from pipelines.resources import Folders, Warehouse
 from pipelines.sql import describe_sql, read_sql, row_count
 
@@ -30,7 +31,6 @@ _UPSTREAM = [
     ["staging", "allowlist"],
     ["staging", "accounting"],
 ]
-BAN_LIST_FILE = "ban_list.csv"
 
 
 @dg.multi_asset(
@@ -45,14 +45,46 @@ BAN_LIST_FILE = "ban_list.csv"
             )
             for name in PUBLISHED_TABLES
         ),
+        *(
+            dg.AssetSpec(
+                ["published", name],
+                deps=[["published", table] for table in PUBLISHED_TABLES],
+                group_name="publish",
+                description=describe_sql(view_sql(name)),
+                kinds={"duckdb"},
+            )
+            for name in PUBLISHED_VIEWS
+        ),
         dg.AssetSpec(
             ["exports", "ban_list_csv"],
             deps=[["published", "ban_list"]],
             group_name="publish",
             description=(
                 "exports/ban_list.csv for the enforcement job: account_id, cluster_id, "
-                "risk_score, reason. Written under a temporary name and renamed right after the "
-                "warehouse, so a reader never sees half a file."
+                "risk_score, reason; and its dated copy exports/history/ban_list-<as-of>.csv. "
+                "Written under a temporary name and renamed right after the warehouse, so a "
+                "reader never sees half a file. Held back (exports/held/) when it would ban more "
+                "than max_ban_share of the active accounts."
+            ),
+            kinds={"csv"},
+        ),
+        dg.AssetSpec(
+            ["exports", "ban_list_diff_csv"],
+            deps=[["published", "ban_list"]],
+            group_name="publish",
+            description=(
+                "exports/ban_list_diff.csv: account_id, cluster_id, change (added, removed), "
+                "risk_score against the ban_list.csv in place before the run."
+            ),
+            kinds={"csv"},
+        ),
+        dg.AssetSpec(
+            ["exports", "review_queue_csv"],
+            deps=[["published", "review_queue"]],
+            group_name="publish",
+            description=(
+                "exports/review_queue.csv: members of review-tier clusters, riskiest first, "
+                "allowlisted accounts marked."
             ),
             kinds={"csv"},
         ),
@@ -68,17 +100,13 @@ def published(
     set that fails a check): until the rename, the published tables exist only in the work
     database, which readers never open."""
     exports = folders.exports
-    exports.mkdir(parents=True, exist_ok=True)
-    target = exports / BAN_LIST_FILE
-    staged = exports / f".{BAN_LIST_FILE}.{os.getpid()}.tmp"
-    for stale in exports.glob(f".{BAN_LIST_FILE}.*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a killed run (this run holds the run lock)
     with warehouse.connect() as con:
         con.execute("drop schema if exists published cascade")
         con.execute("create schema published")
         for name in PUBLISHED_TABLES:
             con.execute(f"create table published.{name} as {read_sql(f'publish/{name}')}")
         counts = {name: row_count(con, f"published.{name}") for name in PUBLISHED_TABLES}
+        create_views(con)
         top = con.sql(
             "select cluster_id, size, round(risk_score, 3), tier, evidence "
             "from published.clusters order by flagged desc, risk_score desc, size desc limit 10"
@@ -91,16 +119,17 @@ def published(
             con.execute("drop schema published cascade")
             yield from check_results(found)
             raise dg.Failure(description="not published: " + "; ".join(failed))
-        con.execute(
-            "copy (select account_id, cluster_id, risk_score, reason from published.ban_list "
-            "order by cluster_id, account_id) to $path (header true, delimiter ',')",
-            {"path": str(staged)},
-        )
+        try:
+            plan = export.stage_exports(con, exports, max_ban_share=folders.max_ban_share)
+        except export.ExportError as exc:
+            raise dg.Failure(description=str(exc)) from None
         con.execute("checkpoint")
     try:
-        publish_file(warehouse.work_db, Path(warehouse.path), {staged: target})
+        publish_file(warehouse.work_db, Path(warehouse.path), plan.staged)
     finally:
-        staged.unlink(missing_ok=True)
+        for staged in plan.staged:
+            staged.unlink(missing_ok=True)
+    plan.remove_obsolete()
     for name in PUBLISHED_TABLES:
         metadata: dict[str, object] = {"rows": counts[name]}
         if name == "clusters":
@@ -108,11 +137,13 @@ def published(
             metadata.update(sizes)
             metadata["warehouse"] = str(Path(warehouse.path).resolve())
         yield dg.MaterializeResult(asset_key=["published", name], metadata=metadata)
-    yield dg.MaterializeResult(
-        asset_key=["exports", "ban_list_csv"],
-        metadata={"rows": counts["ban_list"], "path": str(target.resolve())},
-    )
+    for name in PUBLISHED_VIEWS:
+        yield dg.MaterializeResult(asset_key=["published", name], metadata={"view": True})
+    yield from export.materializations(plan)
     yield from check_results(found)
+    if plan.held:
+        # The warehouse is published (analysts can see why); the ban list in force is not.
+        raise dg.Failure(description=plan.held_message())
 
 
 def _markdown_table(rows: list[tuple[object, ...]]) -> str:

@@ -134,7 +134,19 @@ def assert_next_run_completes(world: Path, root: Path, baseline: Path) -> None:
     assert published_checksums(root / "w.duckdb") == published_checksums(baseline / "w.duckdb")
     assert sha(root / "exports" / "ban_list.csv") == sha(baseline / "exports" / "ban_list.csv")
     # Nothing the killed run left behind survives the next one.
-    assert sorted(p.name for p in (root / "exports").iterdir()) == ["ban_list.csv", "reports"]
+    exported = sorted(
+        p.relative_to(root / "exports").as_posix()
+        for p in (root / "exports").rglob("*")
+        if not p.as_posix().startswith((root / "exports" / "reports").as_posix() + "/")
+    )
+    assert [name.split("-")[0] for name in exported] == [
+        "ban_list.csv",
+        "ban_list_diff.csv",
+        "history",
+        "history/ban_list",
+        "reports",
+        "review_queue.csv",
+    ]
     assert not [p.name for p in (root / "exports" / "reports").iterdir() if p.suffix == ".tmp"]
     assert not list(root.glob(".w.duckdb.next*"))
 

@@ -259,10 +259,16 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
 
     assert files(settings.exports) == files(first_run.exports)
     names = list(files(settings.exports))
-    assert names[0] == "ban_list.csv"
-    # The cluster reports, and no temporary file left behind.
-    assert names[-1] == "reports/index.html"
-    assert all(n.startswith("reports/C") and n.endswith(".html") for n in names[1:-1]), names
+    # The exports, the ban list's dated copy, the cluster reports, no temporary file left behind.
+    reports = [n for n in names if n.startswith("reports/")]
+    assert [n.split("-")[0] for n in names if n not in reports] == [
+        "ban_list.csv",
+        "ban_list_diff.csv",
+        "history/ban_list",
+        "review_queue.csv",
+    ]
+    assert reports[-1] == "reports/index.html"
+    assert all(n.startswith("reports/C") and n.endswith(".html") for n in reports[:-1]), reports
 
 
 def test_missing_required_column_fails_with_one_line(tmp_path):

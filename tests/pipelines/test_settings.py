@@ -35,11 +35,29 @@ def test_environment_then_flags():
         ({"SYBIL_THREADS": "two"}, "SYBIL_THREADS"),
         ({"SYBIL_THREADS": "-1"}, "SYBIL_THREADS"),
         ({"SYBIL_WAREHOUSE": "/tmp/dir/"}, "warehouse"),
+        ({"SYBIL_MAX_BAN_SHARE": "a third"}, "SYBIL_MAX_BAN_SHARE"),
+        ({"SYBIL_MAX_BAN_SHARE": "0"}, "SYBIL_MAX_BAN_SHARE"),
+        ({"SYBIL_MAX_BAN_SHARE": "1.5"}, "SYBIL_MAX_BAN_SHARE"),
+        ({"SYBIL_MAX_BAN_SHARE": "nan"}, "SYBIL_MAX_BAN_SHARE"),
     ],
 )
 def test_bad_values_are_named(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_max_ban_share_from_environment_then_flag():
+    from pipelines.resources import build_resources
+    from pipelines.settings import DEFAULT_MAX_BAN_SHARE
+
+    assert Settings.from_env({}).max_ban_share == DEFAULT_MAX_BAN_SHARE
+    settings = Settings.from_env({"SYBIL_MAX_BAN_SHARE": "0.02"})
+    assert settings.max_ban_share == 0.02
+    assert settings.with_overrides(max_ban_share=None).max_ban_share == 0.02
+    flagged = settings.with_overrides(max_ban_share=0.4)
+    assert build_resources(flagged)["folders"].max_ban_share == 0.4
+    with pytest.raises(SettingsError, match="SYBIL_MAX_BAN_SHARE"):
+        settings.with_overrides(max_ban_share=-0.1)
 
 
 def test_cli_reports_a_missing_raw_folder_in_one_line(tmp_path, capsys):

@@ -1,0 +1,78 @@
+-- The evidence inside each cluster: one row per linked pair of members of the same cluster,
+-- by account_id, with the pair's weight, the kinds and families of what they share, and the
+-- linking values themselves as stored (keyed hashes or normalized values, never raw personal
+-- data). `shared_keys` lists every linking value the two hold in common, so it can name more
+-- values than `kind_counts`, which counts those the edge was built from.
+with
+
+edges as (
+    select
+        cluster_id,
+        account_a,
+        account_b,
+        weight,
+        n_shared,
+        kinds,
+        families,
+        kind_counts
+    from published.similarity_edges
+    where cluster_id is not null
+),
+
+ids as (
+    select account_id, account_idx from staging.signups
+),
+
+linking_keys as (
+    select kind, key, family from features.key_stats where linked
+),
+
+-- Keys are hashes; readable values from the view features.account_key_values.
+a_values as (
+    select distinct account_idx, kind, key, value from features.account_key_values
+),
+
+pair_keys as (
+    select
+        edges.cluster_id,
+        edges.account_a,
+        edges.account_b,
+        struct_pack(kind := a_keys.kind, family := linking_keys.family, key := a_keys.value)
+            as shared_key
+    from edges
+    inner join ids as a_ids on a_ids.account_id = edges.account_a
+    inner join ids as b_ids on b_ids.account_id = edges.account_b
+    inner join a_values as a_keys on a_keys.account_idx = a_ids.account_idx
+    inner join features.account_keys as b_keys
+        on b_keys.account_idx = b_ids.account_idx
+        and b_keys.kind = a_keys.kind
+        and b_keys.key = a_keys.key
+    inner join linking_keys on linking_keys.kind = a_keys.kind and linking_keys.key = a_keys.key
+),
+
+per_pair as (
+    select
+        cluster_id,
+        account_a,
+        account_b,
+        list(shared_key order by shared_key.kind, shared_key.key) as shared_keys
+    from pair_keys
+    group by cluster_id, account_a, account_b
+),
+
+final as (
+    select
+        edges.cluster_id,
+        edges.account_a,
+        edges.account_b,
+        edges.weight,
+        edges.n_shared,
+        edges.kinds,
+        edges.families,
+        edges.kind_counts,
+        coalesce(per_pair.shared_keys, []) as shared_keys
+    from edges
+    left join per_pair using (cluster_id, account_a, account_b)
+)
+
+select * from final
