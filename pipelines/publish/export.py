@@ -185,6 +185,7 @@ def materializations(plan: ExportPlan) -> list[dg.MaterializeResult]:
             dg.MaterializeResult(
                 asset_key=["exports", "ban_list_diff_csv"],
                 metadata={
+                    "rows": plan.added + plan.removed,
                     "added": plan.added,
                     "removed": plan.removed,
                     "first_export": not plan.had_previous,

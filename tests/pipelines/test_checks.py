@@ -75,7 +75,10 @@ def test_every_table_asset_reports_rows_and_clusters_show_a_histogram(run):
         m.materialization.asset_key.to_user_string(): m.materialization.metadata
         for m in result.get_asset_materialization_events()
     }
-    without_rows = {key for key, meta in materialized.items() if "rows" not in meta}
+    # Views store a query, not rows: counting them would run the query.
+    without_rows = {
+        key for key, meta in materialized.items() if "rows" not in meta and "view" not in meta
+    }
     assert not without_rows
     clusters = materialized["published/clusters"]
     image = clusters["cluster_size_histogram"].value

@@ -29,7 +29,13 @@ linking_keys as (
 
 -- Keys are hashes; readable values from the view features.account_key_values.
 a_values as (
-    select distinct account_idx, kind, key, value from features.account_key_values
+    select distinct v.account_idx, v.kind, v.key, v.value
+    from features.account_key_values as v
+    semi join (
+        select a_ids.account_idx
+        from edges
+        inner join ids as a_ids on a_ids.account_id = edges.account_a
+    ) as wanted using (account_idx)
 ),
 
 pair_keys as (
