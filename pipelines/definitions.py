@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.communities import assets as communities
 from pipelines.edges import assets as edges
 from pipelines.features import assets as features
+from pipelines.history import assets as history
 from pipelines.ingest import assets as ingest
 from pipelines.publish import assets as publish
 from pipelines.resources import build_resources
@@ -21,6 +22,7 @@ ALL_ASSETS = [
     *edges.assets,
     *communities.assets,
     *scoring.assets,
+    *history.assets,
     *publish.assets,
 ]
 
