@@ -78,8 +78,9 @@ def cut_world(raw: Path, out: Path, until: datetime) -> dict[str, int]:
                 params,
             )
             counts[table] = int(
-                con.sql("select count(*) from read_parquet($t)", params={"t": str(target)})
-                .fetchall()[0][0]
+                con.sql(
+                    "select count(*) from read_parquet($t)", params={"t": str(target)}
+                ).fetchall()[0][0]
             )
     finally:
         con.close()
