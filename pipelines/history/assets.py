@@ -48,7 +48,7 @@ _STAGED = [["staging", t] for t in ("signups", "payments", "sessions", "api_usag
         ),
     ],
 )
-def baseline(warehouse: Warehouse) -> Iterator[dg.MaterializeResult]:
+def history_baseline(warehouse: Warehouse) -> Iterator[dg.MaterializeResult]:
     """Read the previous warehouse (attached read-only, detached again) into the work database."""
     try:
         with warehouse.connect() as con:
@@ -97,4 +97,4 @@ def cluster_ids(warehouse: Warehouse) -> dg.MaterializeResult:
     )
 
 
-assets = [baseline, cluster_ids]
+assets = [history_baseline, cluster_ids]
