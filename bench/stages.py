@@ -34,6 +34,8 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("edges__", "edges"),
     ("communities__", GRAPH_AND_COMMUNITIES),
     ("scoring__", "scoring"),
+    # Matching clusters to the previous run's ids prepares the published tables.
+    ("history", "publish"),
     ("published", "publish"),
     ("exports__", "publish"),
 )
@@ -45,7 +47,7 @@ STAGE_SCHEMAS: dict[str, tuple[str, ...]] = {
     "edges": ("edges",),
     "communities": ("communities",),
     "scoring": ("scoring",),
-    "publish": ("published",),
+    "publish": ("published", "history"),
 }
 
 
