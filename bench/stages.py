@@ -35,6 +35,8 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("edges__", "edges"),
     ("communities__", GRAPH_AND_COMMUNITIES),
     ("scoring__", "scoring"),
+    # Matching clusters to the previous run's ids prepares the published tables.
+    ("history", "publish"),
     ("published", "publish"),
     ("exports__", "publish"),
     ("reports__", "reports"),
@@ -47,7 +49,7 @@ STAGE_SCHEMAS: dict[str, tuple[str, ...]] = {
     "edges": ("edges",),
     "communities": ("communities",),
     "scoring": ("scoring",),
-    "publish": ("published",),
+    "publish": ("published", "history"),
 }
 
 

@@ -8,6 +8,7 @@ from pipelines.communities import assets as communities
 from pipelines.communities import checks as community_checks
 from pipelines.edges import assets as edges
 from pipelines.features import assets as features
+from pipelines.history import assets as history
 from pipelines.ingest import assets as ingest
 from pipelines.jobs import sybil_job
 from pipelines.publish import assets as publish
@@ -27,6 +28,7 @@ ALL_ASSETS = [
     *edges.assets,
     *communities.assets,
     *scoring.assets,
+    *history.assets,
     *publish.assets,
     *reports.assets,
 ]

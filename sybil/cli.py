@@ -33,6 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     gen.add_argument("--format", choices=("parquet", "csv"), default="parquet")
 
+    cut = sub.add_parser(
+        "cut", help="a Parquet world as of an earlier time (to replay runs day by day)"
+    )
+    cut.add_argument("--raw", type=Path, required=True, help="the whole world (Parquet)")
+    cut.add_argument("--until", required=True, help="ISO time, UTC unless an offset is given")
+    cut.add_argument("--out", type=Path, required=True)
+
     run = sub.add_parser("run", help="materialize every asset in-process")
     run.add_argument("--raw", type=Path, help="input folder (default: $SYBIL_RAW_DIR)")
     run.add_argument("--warehouse", type=Path, help="DuckDB file (default: $SYBIL_WAREHOUSE)")
@@ -103,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "cut":
+            return _cut(args)
         if args.command == "train":
             return _train(args)
         if args.command == "report":
@@ -141,6 +150,23 @@ def _generate(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"generated {args.out} in {elapsed:.1f} s: {summary}")
+    return 0
+
+
+def _cut(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sybil.cut import cut_world
+
+    try:
+        until = datetime.fromisoformat(str(args.until).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--until: not an ISO 8601 time: {args.until!r}") from None
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    counts = cut_world(args.raw, args.out, until)
+    summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
+    print(f"wrote {args.out} as of {until.isoformat()}: {summary}")
     return 0
 
 

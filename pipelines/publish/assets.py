@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.history.queries import create_queries
 from pipelines.publish import export
 from pipelines.publish.checks import CHECK_SPECS, all_violations, check_results
 from pipelines.publish.histogram import size_metadata
@@ -17,12 +18,14 @@ from pipelines.sql import describe_sql, read_sql, row_count
 PUBLISHED_TABLES = (
     "clusters",
     "cluster_members",
+    "cluster_history",
     "similarity_edges",
     "account_features",
     "ban_list",
 )
 _UPSTREAM = [
     ["scoring", "cluster_scores"],
+    ["history", "cluster_ids"],
     ["scoring", "cluster_features"],
     ["communities", "account_communities"],
     ["edges", "similarity_edges"],
@@ -105,6 +108,7 @@ def published(
         con.execute("create schema published")
         for name in PUBLISHED_TABLES:
             con.execute(f"create table published.{name} as {read_sql(f'publish/{name}')}")
+        create_queries(con)
         counts = {name: row_count(con, f"published.{name}") for name in PUBLISHED_TABLES}
         create_views(con)
         top = con.sql(

@@ -17,6 +17,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "ban_list_is_flagged_members": ("checks/ban_list_mismatch", "ban_list"),
     "risk_score_in_range": ("checks/risk_score_out_of_range", "clusters"),
     "flagged_names_two_families": ("checks/flagged_without_two_families", "clusters"),
+    "cluster_ids_unique_and_fresh": ("checks/cluster_id_reused", "clusters"),
 }
 _SCHEMAS = {"published", "publish_next"}
 

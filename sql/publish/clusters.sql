@@ -1,6 +1,7 @@
 -- Published clusters for trust-and-safety SQL: one row per community of two or more accounts.
--- cluster_id is derived from the membership alone (the anchor member with the smallest hash of
--- its account_id), so the same farm gets the same id when rerun on the same data.
+-- cluster_id comes from history.cluster_ids: the id of the previous run's cluster it matches by
+-- shared members, else a fresh id derived from the membership; first_seen and last_seen are
+-- as-of times (the data's own latest timestamp) of the runs it was seen in.
 with
 
 scores as (
@@ -11,16 +12,17 @@ features as (
     select * from scoring.cluster_features
 ),
 
-anchors as (
-    select c.community, arg_min(s.account_id, hash(s.account_id)) as anchor
-    from communities.account_communities as c
-    inner join staging.signups as s using (account_idx)
-    group by c.community
+ids as (
+    select community, cluster_id, first_seen from history.cluster_ids where community is not null
+),
+
+run as (
+    select as_of from history.as_of
 ),
 
 final as (
     select
-        'C' || substr(md5(anchors.anchor), 1, 12) as cluster_id,
+        ids.cluster_id,
         features.size,
         scores.risk_score,
         scores.flagged,
@@ -32,10 +34,13 @@ final as (
         features.last_signup,
         features.n_edges,
         features.weighted_density,
-        scores.community
+        scores.community,
+        ids.first_seen,
+        run.as_of as last_seen
     from scores
     inner join features using (community)
-    inner join anchors using (community)
+    inner join ids using (community)
+    cross join run
 )
 
 select * from final order by risk_score desc, size desc, cluster_id

@@ -196,7 +196,7 @@ def violations_after(first_run: Settings, tmp_path: Path, tamper: str) -> dict:
     con = duckdb.connect(str(copy))
     try:
         con.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "ban_list"):
+        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
             con.execute(f"create table publish_next.{table} as select * from published.{table}")
         con.execute(tamper)
         return all_violations(con, "publish_next")
@@ -229,6 +229,26 @@ def test_a_check_catches_a_ban_resting_on_one_family(first_run, tmp_path):
     assert found["flagged_names_two_families"][0] == 1
 
 
+def test_a_check_catches_a_fresh_id_taken_from_the_history(first_run, tmp_path):
+    """A cluster first seen now under an id that history rows from an earlier run already used
+    (ids are never handed to a second farm), and a repeated id, are both caught."""
+    found = violations_after(
+        first_run,
+        tmp_path,
+        "insert into publish_next.cluster_history (cluster_id, as_of, event, size) "
+        "select cluster_id, first_seen - interval 1 day, 'dissolved', 0 "
+        "from publish_next.clusters order by cluster_id limit 1; "
+        "insert into publish_next.clusters select * from publish_next.clusters "
+        "order by cluster_id desc limit 1",
+    )
+    count, sample = found["cluster_ids_unique_and_fresh"]
+    assert count == 2
+    assert {row[1] for row in sample} == {
+        "history from before the cluster was first seen",
+        "null or repeated cluster_id",
+    }
+
+
 def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path):
     """Idempotence and determinism: a second run on the same input gives the same checksum for
     every table of the warehouse (published and staging tables row for row, in stored order) and
@@ -246,7 +266,14 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
         second = table_checksums(con)
     assert {t for t in first if t.startswith("published.")} == {
         f"published.{t}"
-        for t in ("clusters", "cluster_members", "similarity_edges", "account_features", "ban_list")
+        for t in (
+            "clusters",
+            "cluster_members",
+            "cluster_history",
+            "similarity_edges",
+            "account_features",
+            "ban_list",
+        )
     }
     assert second == first
 
