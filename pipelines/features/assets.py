@@ -62,7 +62,7 @@ def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
 key_stats = sql_table_asset(
     "features",
     "key_stats",
-    deps=[["features", "account_keys"], ["ref", "key_kinds"]],
+    deps=[["features", "account_keys"], ["ref", "key_kinds"], ["staging", "signups"]],
     group_name="features",
 )
 account_features = sql_table_asset(

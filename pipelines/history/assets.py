@@ -59,6 +59,7 @@ def history_baseline(warehouse: Warehouse) -> Iterator[dg.MaterializeResult]:
     yield dg.MaterializeResult(
         asset_key=["history", "as_of"],
         metadata={
+            "rows": 1,
             "as_of": str(as_of),
             "baseline_as_of": str(base.as_of),
             "previous_warehouse_as_of": str(base.previous_as_of),

@@ -1,22 +1,10 @@
 -- Behaviour of each account, for scoring and for analysts: one row per valid account.
 with
 
-signups as (
-    select * from staging.signups
-),
-
 sessions as (
     select s.*, coalesce(a.class, 'unknown') as asn_class
     from staging.sessions as s
     left join ref.asn_classes as a on a.asn = s.asn
-),
-
-payments as (
-    select * from staging.payments
-),
-
-api_usage as (
-    select * from staging.api_usage
 ),
 
 session_stats as (
@@ -43,48 +31,82 @@ payment_stats as (
         count(distinct card_fingerprint) as n_cards,
         count(*) filter (where status = 'failed') as n_failed,
         count(*) filter (where status in ('disputed', 'refunded')) as n_disputed,
-        coalesce(sum(amount_usd) filter (where status = 'succeeded'), 0) as paid_usd
-    from payments
+        -- Rounded to cents: a sum of doubles depends on the order threads add them in.
+        round(coalesce(sum(amount_usd) filter (where status = 'succeeded'), 0), 2) as paid_usd
+    from staging.payments
     group by account_idx
 ),
 
-api_stats as (
+-- Use per account and hour first (the input has a row per model and template too): the
+-- distinct hours are then plain counts, and the hours of the day a 24-bit mask.
+account_hours as (
+    select
+        account_idx,
+        hour,
+        sum(requests) as requests,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens
+    from staging.api_usage
+    group by account_idx, hour
+),
+
+hour_stats as (
     select
         account_idx,
         sum(requests) as requests,
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens,
-        count(distinct hour) as active_hours,
-        count(distinct hour(hour)) as hours_of_day,
-        count(distinct prompt_hash) as n_templates,
-        count(distinct model) as n_models
-    from api_usage
+        count(hour) as active_hours,
+        -- bit h set: the account used the API in hour h (UTC) of some day
+        bit_or(1 << hour(hour)) filter (where hour is not null) as hour_mask
+    from account_hours
     group by account_idx
 ),
 
--- Hours of the day (UTC) each account used the API in, to find its longest quiet stretch.
-active_hours_of_day as (
-    select distinct account_idx, hour(hour) as h
-    from api_usage
-),
-
-hour_gaps as (
+template_stats as (
     select
         account_idx,
-        coalesce(
-            lead(h) over (partition by account_idx order by h),
-            first_value(h) over (partition by account_idx order by h) + 24
-        ) - h - 1 as quiet
-    from active_hours_of_day
+        count(distinct prompt_hash) as n_templates,
+        count(distinct model) as n_models
+    from staging.api_usage
+    group by account_idx
+),
+
+api_stats as (
+    select
+        hour_stats.account_idx,
+        hour_stats.requests,
+        hour_stats.input_tokens,
+        hour_stats.output_tokens,
+        hour_stats.active_hours,
+        bit_count(coalesce(hour_stats.hour_mask, 0)) as hours_of_day,
+        template_stats.n_templates,
+        template_stats.n_models,
+        -- The hours of the day as 24 characters, twice over, so a quiet stretch across
+        -- midnight is one run of zeros.
+        repeat(
+            list_reduce(
+                list_transform(
+                    range(24),
+                    lambda h: case when (hour_stats.hour_mask >> h) & 1 = 1 then '1' else '0' end
+                ),
+                lambda a, b: a || b
+            ),
+            2
+        ) as day_twice
+    from hour_stats
+    inner join template_stats using (account_idx)
 ),
 
 -- The longest run of hours of the day without any use (circular): people sleep, schedulers don't.
 -- Null below 6 distinct hours, where a long gap is chance.
 quiet_stretch as (
-    select account_idx, max(quiet) as quiet_hours
-    from hour_gaps
-    group by account_idx
-    having count(*) >= 6
+    select
+        account_idx,
+        list_max(list_transform(string_split(day_twice, '1'), lambda run: length(run)))
+            as quiet_hours
+    from api_stats
+    where hours_of_day >= 6
 ),
 
 -- The model an account sends most requests to.
@@ -92,7 +114,7 @@ main_model as (
     select account_idx, arg_max(model, struct_pack(r := requests, m := model)) as main_model
     from (
         select account_idx, model, sum(requests) as requests
-        from api_usage
+        from staging.api_usage
         where model is not null
         group by all
     )
@@ -101,11 +123,11 @@ main_model as (
 
 final as (
     select
-        signups.account_idx,
-        signups.account_id,
-        signups.created_at,
-        signups.email_domain_class,
-        signups.country,
+        s.account_idx,
+        s.account_id,
+        s.created_at,
+        s.email_domain_class,
+        s.country,
         coalesce(session_stats.n_sessions, 0) as n_sessions,
         coalesce(session_stats.n_session_ips, 0) as n_session_ips,
         coalesce(session_stats.n_session_prefixes, 0) as n_session_prefixes,
@@ -128,12 +150,12 @@ final as (
         coalesce(api_stats.n_models, 0) as n_models,
         quiet_stretch.quiet_hours,
         main_model.main_model
-    from signups
-    left join session_stats on session_stats.account_idx = signups.account_idx
-    left join payment_stats on payment_stats.account_idx = signups.account_idx
-    left join api_stats on api_stats.account_idx = signups.account_idx
-    left join quiet_stretch on quiet_stretch.account_idx = signups.account_idx
-    left join main_model on main_model.account_idx = signups.account_idx
+    from staging.signups as s
+    left join session_stats on session_stats.account_idx = s.account_idx
+    left join payment_stats on payment_stats.account_idx = s.account_idx
+    left join api_stats on api_stats.account_idx = s.account_idx
+    left join quiet_stretch on quiet_stretch.account_idx = s.account_idx
+    left join main_model on main_model.account_idx = s.account_idx
 )
 
 select * from final

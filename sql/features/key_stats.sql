@@ -6,21 +6,18 @@
 -- (a template, a user agent) from linking half of a small population.
 with
 
-account_keys as (
-    select * from features.account_keys
-),
-
 key_kinds as (
     select * from ref.key_kinds
 ),
 
+-- The valid accounts (every one holds at least its email key).
 population as (
-    select count(distinct account_idx) as n from account_keys
+    select count(*) as n from staging.signups
 ),
 
 counted as (
     select kind, key, count(*) as n_accounts
-    from account_keys
+    from features.account_keys
     group by kind, key
     having count(*) >= 2
 ),

@@ -1,22 +1,21 @@
 -- Every raw session (login or API session), typed and normalized, with the reason it is
 -- rejected (null when valid) and the problems of single fields that were nulled (an invalid IP or
 -- ASN does not cost the session's device and fingerprint). One row per raw row.
+-- Written for tens of millions of rows: IPs are normalized once per distinct text, and the list
+-- of field problems is built only for the rows that have one.
 with
-
-source as (
-    select * from raw.sessions
-),
 
 accounts as (
     select account_id, account_idx, created_at from staging.account_lookup
 ),
 
--- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql).
+-- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql), with its
+-- network and whether a non-blank text failed to parse.
 ip_texts as (
-    select distinct ip::varchar as ip_raw_text from source where ip is not null
+    select distinct ip::varchar as ip_raw_text from raw.sessions where ip is not null
 ),
 
-ip_values as (
+ip_normalized as (
     select ip_raw_text, ip_norm_v4(ip_raw_text) as ip
     from ip_texts
     where not contains(ip_raw_text, ':')
@@ -26,20 +25,35 @@ ip_values as (
     where contains(ip_raw_text, ':')
 ),
 
+ip_values as (
+    select
+        ip_raw_text,
+        ip,
+        ip_prefix(ip) as ip_prefix,
+        ip is null and trim(ip_raw_text) <> '' as ip_invalid
+    from ip_normalized
+),
+
 typed as (
     select
-        _row,
-        nullif(trim(account_id::varchar), '') as account_id,
-        try_cast(ts as timestamptz) as ts_tz,
-        ts is null as ts_missing,
-        nullif(trim(source.ip::varchar), '') as ip_raw,
-        ip_values.ip as ip,
-        nullif(trim(asn::varchar), '') as asn_raw,
-        try_cast(asn as integer) as asn,
-        nullif(trim(user_agent::varchar), '') as user_agent,
-        lower(nullif(trim(device_id::varchar), '')) as device_id,
-        lower(nullif(trim(tls_fingerprint::varchar), '')) as tls_fingerprint
-    from source
+        source._row,
+        nullif(trim(source.account_id::varchar), '') as account_id,
+        try_cast(source.ts as timestamptz) as ts_tz,
+        source.ts is null as ts_missing,
+        ip_values.ip,
+        ip_values.ip_prefix,
+        coalesce(ip_values.ip_invalid, false) as ip_invalid,
+        try_cast(source.asn as integer) as asn,
+        -- A value that is there but not a number (checked only where the cast failed).
+        case
+            when source.asn is null then false
+            when try_cast(source.asn as integer) is not null then false
+            else trim(source.asn::varchar) <> ''
+        end as asn_invalid,
+        nullif(trim(source.user_agent::varchar), '') as user_agent,
+        lower(nullif(trim(source.device_id::varchar), '')) as device_id,
+        lower(nullif(trim(source.tls_fingerprint::varchar), '')) as tls_fingerprint
+    from raw.sessions as source
     left join ip_values on ip_values.ip_raw_text = source.ip::varchar
 ),
 
@@ -50,7 +64,7 @@ final as (
         accounts.account_idx,
         timezone('UTC', typed.ts_tz) as ts,
         typed.ip,
-        ip_prefix(typed.ip) as ip_prefix,
+        typed.ip_prefix,
         typed.asn,
         typed.user_agent,
         typed.device_id,
@@ -66,15 +80,18 @@ final as (
             when typed.ts_tz < accounts.created_at - interval 1 hour
                 then 'ts before the account was created'
         end as _reason,
-        list_filter(
-            [
-                case when typed.ip_raw is not null and typed.ip is null
-                    then {'column_name': 'ip', 'reason': 'invalid ip'} end,
-                case when typed.asn_raw is not null and typed.asn is null
-                    then {'column_name': 'asn', 'reason': 'unparseable asn'} end
-            ],
-            lambda x: x is not null
-        ) as _issues
+        case
+            when typed.ip_invalid or typed.asn_invalid then list_filter(
+                [
+                    case when typed.ip_invalid
+                        then {'column_name': 'ip', 'reason': 'invalid ip'} end,
+                    case when typed.asn_invalid
+                        then {'column_name': 'asn', 'reason': 'unparseable asn'} end
+                ],
+                lambda x: x is not null
+            )
+            else []::struct(column_name varchar, reason varchar)[]
+        end as _issues
     from typed
     left join accounts on accounts.account_id = typed.account_id
 )

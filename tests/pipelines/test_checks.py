@@ -174,7 +174,7 @@ def _publish_next(warehouse: Path, tmp_path: Path, tamper: str) -> dict:
     con = duckdb.connect(str(copy))
     try:
         con.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "ban_list"):
+        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
             con.execute(f"create table publish_next.{table} as select * from published.{table}")
         con.execute(tamper)
         return all_violations(con, "publish_next")
