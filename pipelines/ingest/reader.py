@@ -1,10 +1,16 @@
-"""Find an input table on disk and copy it into `raw.<table>` as read, plus a `_row` number.
+"""Find an input table on disk and make it `raw.<table>` as read, plus a `_row` number.
+
+A Parquet input becomes a *view* over the file(s): copying tens of millions of rows into the
+database cost more than everything staging does with them, and staging reads them once anyway
+(see `card_checked_select`, which finds card numbers on that read). A CSV input is copied into a
+table, because the CSV parser sorts lines into rows and rejects as it reads.
 
 Nothing is parsed or dropped here, with three exceptions, each recorded:
 - CSV lines the parser cannot split into the header's columns (too many or too few fields, a stray
   quote, bytes that are not UTF-8) go to `raw.<table>_malformed` with the parser's reason.
-- Card numbers are never stored: a value holding one is nulled on the way in and the row's
-  `_card_columns` names the column (staging then quarantines the row or nulls the field).
+- Card numbers are never stored: a value holding one is nulled before any row is written (at this
+  copy for CSV, in staging's read for Parquet) and the row's `_card_columns` names the column
+  (staging then quarantines the row or nulls the field).
 - Columns of a type staging cannot parse (a struct where a timestamp should be) become text.
 """
 
@@ -123,12 +129,14 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
         if table.required_table:
             raise InputError(f"{table.name}: required table not found in {raw_dir}")
         cols = ", ".join(f"null::varchar as {c}" for c in table.columns)
+        _drop(con, target)
         con.execute(
-            f"create or replace table {target} as select 0::bigint as _row, {cols}, "
+            f"create table {target} as select 0::bigint as _row, {cols}, "
             "null::varchar[] as _card_columns limit 0"
         )
         return _log(con, table.name, IngestCounts(0, 0, 0, "", "absent"))
     fmt, path = located
+    path = str(Path(path).parent.resolve() / Path(path).name)  # a view outlives the working dir
     params: dict[str, object] = {"path": path}
     if fmt == "csv":
         if Path(path).stat().st_size == 0:
@@ -174,21 +182,86 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     for low, orig in present.items():
         if low not in table.columns:
             selected.append((orig, quote_ident(orig), types[orig].upper()))
+    if fmt == "parquet":
+        # Numbered in file order: a single file by its own row numbers (no window over the
+        # whole scan), a folder in the sorted order of its files.
+        single = "*" not in path
+        row = "file_row_number + 1" if single else "row_number() over ()"
+        extra = ", file_row_number = true" if single else ""
+        columns = ", ".join(f"{expr} as {quote_ident(name)}" for name, expr, _ in selected)
+        view = (
+            f"select ({row})::bigint as _row, {columns} "
+            f"from read_parquet('{_sql_text(path)}', union_by_name = true{extra})"
+        )
+        try:
+            _drop(con, target)
+            con.execute(f"create view {target} as {view}")
+            rows = row_count(con, target)
+        except duckdb.Error as exc:
+            raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
+        # Card numbers are looked for (and counted, see record_card_values) when staging reads it.
+        return _log(con, table.name, IngestCounts(rows, 0, 0, path, fmt))
     sql, card_params = _load_sql(selected, source)
     params.update(card_params)
     try:
-        con.execute(f"create or replace table {target} as {sql}", params)
+        _drop(con, target)
+        con.execute(f"create table {target} as {sql}", params)
     except duckdb.Error as exc:
         raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
-    bad_lines = 0
-    if fmt == "csv":
-        bad_lines = _keep_malformed(con, table.name, path, malformed)
+    bad_lines = _keep_malformed(con, table.name, path, malformed)
     cards = con.sql(
         f"select coalesce(sum(len(_card_columns)), 0) from {target} where _card_columns is not null"
     ).fetchall()[0][0]
     return _log(
         con, table.name, IngestCounts(row_count(con, target), bad_lines, int(cards), path, fmt)
     )
+
+
+def _drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Drop `raw.<name>` whether a previous load made it a table or a view."""
+    schema, name = target.split(".")
+    found = con.sql(
+        "select 'view' from duckdb_views() where database_name = $s and view_name = $n "
+        "union all "
+        "select 'table' from duckdb_tables() where database_name = $s and table_name = $n",
+        params={"s": schema, "n": name},
+    ).fetchall()
+    for (kind,) in found:
+        con.execute(f"drop {kind} {target}")
+
+
+def _sql_text(value: str) -> str:
+    """A value inside a single-quoted SQL string (a view cannot hold bound parameters)."""
+    return value.replace("'", "''")
+
+
+def card_checked_select(
+    con: duckdb.DuckDBPyConnection, table: str
+) -> tuple[str, dict[str, object]]:
+    """The select staging reads `raw.<table>` through: its rows with `_card_columns` and every
+    card number nulled. A CSV input was checked when it was copied in; a Parquet view is checked
+    here, on the one read that keeps its rows."""
+    described = con.sql(f"describe raw.{table}").fetchall()
+    names = [str(r[0]) for r in described]
+    if "_card_columns" in names:
+        return f"select * from raw.{table}", {}
+    selected = [(n, quote_ident(n), str(t).upper()) for n, t, *_ in described if n != "_row"]
+    return _load_sql(selected, f"raw.{table}", row="_row")
+
+
+def record_card_values(con: duckdb.DuckDBPyConnection, table: str, source: str) -> int:
+    """Count the card numbers found in `source` (rows with `_card_columns`) into raw.ingest_log
+    for the accounting; returns the count."""
+    cards = int(
+        con.sql(
+            f"select coalesce(sum(len(_card_columns)), 0) from {source} "
+            "where _card_columns is not null"
+        ).fetchall()[0][0]
+    )
+    con.execute(
+        "update raw.ingest_log set card_values = $n where table_name = $t", {"n": cards, "t": table}
+    )
+    return cards
 
 
 def _log(con: duckdb.DuckDBPyConnection, table: str, counts: IngestCounts) -> IngestCounts:
@@ -240,11 +313,13 @@ def _card_test(expr: str, kind: str) -> str | None:
     return f"has_card_number({expr}::varchar)"
 
 
-def _load_sql(selected: list[tuple[str, str, str]], source: str) -> tuple[str, dict[str, object]]:
+def _load_sql(
+    selected: list[tuple[str, str, str]], source: str, *, row: str = "row_number() over ()"
+) -> tuple[str, dict[str, object]]:
     """The select that loads raw rows: `_row`, the columns, `_card_columns` (the columns that held
     a card number, null when none), with those values nulled."""
     params: dict[str, object] = {}
-    inner = ["row_number() over () as _row"]
+    inner = [f"{row} as _row"]
     tests: list[str] = []
     nulled: list[str] = []
     for i, (name, expr, kind) in enumerate(selected):

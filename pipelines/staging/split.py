@@ -1,7 +1,9 @@
 """Split a checked table into clean rows and quarantined rows, and count both.
 
-For input table `t`, from `sql/staging/<t>_checked.sql` (every raw row with `_reason`, null when
-valid, and optionally `_issues`, the fields that were nulled and why):
+For input table `t`, the raw rows are read once into the temporary table `raw_rows` (card numbers
+nulled, see `pipelines.ingest.reader.card_checked_select`), which `sql/staging/<t>_checked.sql`
+reads; from it (every raw row with `_reason`, null when valid, and optionally `_issues`, the
+fields that were nulled and why):
 - `staging.<t>`: the valid rows, personal columns left out;
 - `staging.<t>_rejects`: the rest, plus the CSV lines the parser could not read, each with its
   reason and the raw record as JSON, personal values redacted;
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.ingest.contract import INPUT_TABLES, PERSONAL_COLUMNS, ROW_COLUMNS
+from pipelines.ingest.reader import card_checked_select, record_card_values
 from pipelines.sql import create_table, quote_ident, read_sql, row_count
 
 # Columns of the checked output that hold personal values: restricted.<t> only.
@@ -50,6 +53,11 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     if table not in INPUT_TABLES:
         raise ValueError(f"not an input table: {table!r}")
     con.execute("create schema if not exists staging")
+    # The raw rows, read once (a Parquet input is a view over the file), card numbers nulled:
+    # every statement below reads this temporary copy, never the input again.
+    carded, card_params = card_checked_select(con, table)
+    con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
+    record_card_values(con, table, "raw_rows")
     con.execute(f"create or replace temp table _checked as {read_sql(f'staging/{table}_checked')}")
     checked_columns = [str(r[0]) for r in con.sql("describe _checked").fetchall()]
     if "_issues" not in checked_columns:
@@ -88,6 +96,8 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     con.execute("drop table _checked")
     if table == "signups":
         create_table(con, "staging.account_lookup", "staging/account_lookup")
+    raw_rows = row_count(con, "temp.raw_rows")
+    con.execute("drop table raw_rows")
     reasons = dict(
         con.sql(
             f"select reason, count(*) from staging.{table}_rejects group by reason order by reason"
@@ -100,7 +110,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
         ).fetchall()
     )
     return StageCounts(
-        raw=row_count(con, f"raw.{table}"),
+        raw=raw_rows,
         malformed=row_count(con, f"raw.{table}_malformed"),
         clean=row_count(con, f"staging.{table}"),
         rejected=row_count(con, f"staging.{table}_rejects"),
@@ -112,9 +122,9 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
 def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Card numbers found at ingest (the values are already gone): one in a column the row
     cannot do without quarantines the row; one anywhere else is a field issue of the row."""
-    found = con.sql(f"select count(*) from raw.{table} where _card_columns is not null").fetchall()[
+    found = con.sql("select count(*) from raw_rows where _card_columns is not null").fetchall()[0][
         0
-    ][0]
+    ]
     if not found:
         return
     row_columns = sorted(ROW_COLUMNS[table])
@@ -122,7 +132,7 @@ def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "update _checked set _reason = 'card number in ' "
         "|| array_to_string(list_sort(list_intersect(r._card_columns, $cols)), ', ') "
         "|| ' (value not stored)' "
-        f"from raw.{table} as r "
+        "from raw_rows as r "
         "where r._row = _checked._row and r._card_columns is not null "
         "and len(list_intersect(r._card_columns, $cols)) > 0",
         {"cols": row_columns},
@@ -132,7 +142,7 @@ def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "list_sort(list_filter(r._card_columns, lambda c: not list_contains($cols, c))), "
         "lambda c: {'column_name': c, 'reason': 'card number in ' || c || ' (value not stored)'}"
         ")) "
-        f"from raw.{table} as r "
+        "from raw_rows as r "
         "where r._row = _checked._row and r._card_columns is not null",
         {"cols": row_columns},
     )
@@ -141,23 +151,23 @@ def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def _build_rejects(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """`staging.<t>_rejects` (personal values redacted) and `restricted.<t>_rejects` (whole)."""
     personal = PERSONAL_COLUMNS[table]
-    raw_columns = {str(r[0]) for r in con.sql(f"describe raw.{table}").fetchall()}
+    raw_columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
     redactions = [
         f"case when {quote_ident(c)} is null then null else $redacted end as {quote_ident(c)}"
         for c in personal
         if c in raw_columns
     ]
     redacted = (
-        f"select * replace ({', '.join(redactions)}) from raw.{table}"
+        f"select * replace ({', '.join(redactions)}) from raw_rows"
         if redactions
-        else f"select * from raw.{table}"
+        else "select * from raw_rows"
     )
     # A CSV line that could not be split into columns: its text can hold anything, so for tables
     # with personal columns only its number and the parser's complaint leave the work database.
     line_text = "null" if personal else "m.csv_line"
     for schema, source, text in (
         ("staging", redacted, line_text),
-        ("restricted", f"select * from raw.{table}", "m.csv_line"),
+        ("restricted", "select * from raw_rows", "m.csv_line"),
     ):
         con.execute(
             f"create or replace table {schema}.{table}_rejects as "

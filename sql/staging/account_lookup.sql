@@ -5,7 +5,7 @@ with
 
 raw_ids as (
     select distinct nullif(trim(account_id::varchar), '') as account_id
-    from raw.signups
+    from raw_rows
 ),
 
 accounts as (

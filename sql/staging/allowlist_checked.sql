@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw.allowlist
+    select * from raw_rows
 ),
 
 typed as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw.api_usage
+    select * from raw_rows
 ),
 
 accounts as (

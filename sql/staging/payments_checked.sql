@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from raw.payments
+    select * from raw_rows
 ),
 
 accounts as (

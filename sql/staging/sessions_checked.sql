@@ -12,7 +12,7 @@ accounts as (
 -- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql), with its
 -- network and whether a non-blank text failed to parse.
 ip_texts as (
-    select distinct ip::varchar as ip_raw_text from raw.sessions where ip is not null
+    select distinct ip::varchar as ip_raw_text from raw_rows where ip is not null
 ),
 
 ip_normalized as (
@@ -53,7 +53,7 @@ typed as (
         nullif(trim(source.user_agent::varchar), '') as user_agent,
         lower(nullif(trim(source.device_id::varchar), '')) as device_id,
         lower(nullif(trim(source.tls_fingerprint::varchar), '')) as tls_fingerprint
-    from raw.sessions as source
+    from raw_rows as source
     left join ip_values on ip_values.ip_raw_text = source.ip::varchar
 ),
 

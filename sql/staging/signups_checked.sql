@@ -7,7 +7,7 @@
 with
 
 source as (
-    select * from raw.signups
+    select * from raw_rows
 ),
 
 email_domains as (
