@@ -120,12 +120,10 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
 
 
 def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Card numbers found at ingest (the values are already gone): one in a column the row
+    """Card numbers found on the way in (the values are already gone): one in a column the row
     cannot do without quarantines the row; one anywhere else is a field issue of the row."""
-    found = con.sql("select count(*) from raw_rows where _card_columns is not null").fetchall()[0][
-        0
-    ]
-    if not found:
+    rows = con.sql("select count(*) from raw_rows where _card_columns is not null").fetchall()
+    if not rows[0][0]:
         return
     row_columns = sorted(ROW_COLUMNS[table])
     con.execute(
