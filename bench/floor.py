@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import DEFAULT_MEMORY_LIMIT
+
 # Input table -> its timestamp column (None: no timestamp); see ../shared/CONTRACT.md.
 TABLES: dict[str, str | None] = {
     "signups": "created_at",
@@ -101,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, required=True)
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--temp-dir", type=Path, default=None)
     args = parser.parse_args(argv)

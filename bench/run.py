@@ -25,6 +25,7 @@ from bench import stages as st
 from bench.measure import Measurement, run_measured
 from bench.report import render_markdown, update_readme
 from bench.worlds import World, ensure_world
+from pipelines.settings import DEFAULT_MEMORY_LIMIT
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (100_000, 1_000_000)
@@ -106,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--systems", default="pipeline,floor,baseline,splink")
     p.add_argument("--no-splink", action="store_true")
-    p.add_argument("--memory-limit", default=os.environ.get("SYBIL_MEMORY_LIMIT", "8GB"))
+    p.add_argument(
+        "--memory-limit", default=os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    )
     p.add_argument("--threads", type=int, default=int(os.environ.get("SYBIL_THREADS") or 0))
     p.add_argument("--splink-max-pairs", type=float, default=1e7)
     p.add_argument("--splink-timeout", type=float, default=1800.0)

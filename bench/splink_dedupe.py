@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.floor import connect, source
+from pipelines.settings import DEFAULT_MEMORY_LIMIT
 
 BLOCKING_COLUMNS: tuple[str, ...] = ("device_id", "ip", "email")
 EM_BLOCKING_COLUMNS: tuple[str, ...] = ("device_id", "ip")
@@ -154,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-pairs", type=float, default=1e7)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--temp-dir", type=Path, default=None)
     args = parser.parse_args(argv)
