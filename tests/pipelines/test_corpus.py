@@ -385,6 +385,53 @@ def test_card_numbers_are_stored_nowhere(dirty_run):
         assert not any(card in text for card in CARDS)
 
 
+def test_card_numbers_in_parquet_input_are_stored_nowhere(dirty_run, tmp_path):
+    """The same dirty rows as Parquet, which the pipeline reads through views (never copied into
+    raw.duckdb): every card number is still found and nulled before any row is written."""
+    _, _, csv_raw = dirty_run
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    con = duckdb.connect()
+    try:
+        for table in ("signups", "payments", "sessions", "api_usage", "allowlist"):
+            con.execute(
+                "copy (select * from read_csv($src, all_varchar = true, ignore_errors = true)) "
+                "to $dst (format parquet)",
+                {"src": str(Path(csv_raw) / f"{table}.csv"), "dst": str(raw / f"{table}.parquet")},
+            )
+    finally:
+        con.close()
+    root = tmp_path / "run"
+    code = main(
+        ["run", "--raw", str(raw), "--warehouse", str(root / "w.duckdb"),
+         "--exports", str(root / "exports"), "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    raw_db = workdir.private_dbs(root / "w.work")["raw"]
+    views = query(raw_db, "select view_name from duckdb_views() where not internal order by 1")
+    assert ("sessions",) in views
+    assert ("signups",) in views
+    cards = query(
+        root / "w.duckdb",
+        "select table_name, card_values_removed from staging.accounting "
+        "where card_values_removed > 0 order by 1",
+    )
+    assert {t for t, _ in cards} >= {"payments", "sessions", "signups"}
+    for db in [root / "w.duckdb", workdir.work_db(root / "w.work"), raw_db]:
+        for schema, table, column in query(
+            db,
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' and table_catalog = current_database() "
+            "and table_name in (select table_name from duckdb_tables())",
+        ):
+            for card in CARDS:
+                hits = query(
+                    db,
+                    f'select count(*) from "{schema}"."{table}" where contains("{column}", \'{card}\')',
+                )
+                assert hits == [(0,)], (db.name, schema, table, column, card)
+
+
 def test_warehouse_holds_no_raw_personal_values(dirty_run):
     root, _, _ = dirty_run
     schemas = {
