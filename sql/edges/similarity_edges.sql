@@ -35,6 +35,8 @@ members as (
         k.account_idx,
         l.key_id,
         l.n_accounts,
+        l.kind_no,
+        l.log_miss_fixed,
         row_number() over (
             partition by l.key_id order by hash(s.account_id), s.account_id
         ) - 1 as pos
@@ -43,37 +45,48 @@ members as (
     inner join staging.signups as s on s.account_idx = k.account_idx
 ),
 
--- Each member's chords: the ring positions 1, 2, 4, ... places ahead, as join keys.
+-- Each member's chords: the ring positions 1, 2, 4, ... places ahead, as join keys. A small ring
+-- would reach some pairs from both ends: chords d and n - d (both powers of two, d > n / 2) and,
+-- when d = n / 2, the chord from either end. Only one of each is kept, so every pair comes once
+-- per shared value without a distinct over tens of millions of rows.
 chords as (
     select
         members.account_idx,
         members.key_id,
-        (members.pos + (1 << j.j)) % members.n_accounts as target
+        members.kind_no,
+        members.log_miss_fixed,
+        (members.pos + d.d) % members.n_accounts as target
     from members
-    cross join (select unnest(range(0, $max_chords)) as j) as j
-    where (1 << j.j) < members.n_accounts
+    cross join (select (1 << unnest(range(0, $max_chords)))::bigint as d) as d
+    where d.d < members.n_accounts
+        and not (
+            2 * d.d > members.n_accounts
+            and ((members.n_accounts - d.d) & (members.n_accounts - d.d - 1)) = 0
+            and members.n_accounts - d.d < (1 << $max_chords)
+        )
+        and not (2 * d.d = members.n_accounts and 2 * members.pos >= members.n_accounts)
 ),
 
--- One row per pair and shared value (a small ring reaches the same pair from both ends).
+-- One row per pair and shared value.
 per_value as (
-    select distinct
+    select
         least(c.account_idx, m.account_idx) as src,
         greatest(c.account_idx, m.account_idx) as dst,
-        c.key_id
+        c.kind_no,
+        c.log_miss_fixed
     from chords as c
     inner join members as m on m.key_id = c.key_id and m.pos = c.target
 ),
 
 per_kind as (
     select
-        p.src,
-        p.dst,
-        l.kind_no,
+        src,
+        dst,
+        kind_no,
         count(*) as n_values,
-        sum(l.log_miss_fixed) as log_miss_fixed
-    from per_value as p
-    inner join linked_keys as l using (key_id)
-    group by p.src, p.dst, l.kind_no
+        sum(log_miss_fixed) as log_miss_fixed
+    from per_value
+    group by src, dst, kind_no
 ),
 
 final as (

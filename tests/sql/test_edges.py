@@ -151,3 +151,26 @@ def test_rings_stay_put_when_an_account_is_added(con):
     # Each chord length 2^j is cut at the insertion point (one old pair out, up to two new in),
     # plus the new account's own chords: a few dozen pairs out of ~4,000, not a re-dealt ring.
     assert changed <= 6 * 4 * 2, changed
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 8, 9, 10, 12, 16, 17, 24, 40])
+def test_each_ring_pair_comes_once(con, n):
+    """Small rings reach some pairs from both ends (chords d and n - d); each pair must still
+    count its shared value once, and every ring pair must be there."""
+    edges = build_edges(con, [(i, "card", "c") for i in range(n)])
+    assert all(n_shared == 1 for _, _, _, n_shared, _, _ in edges)
+    pos = {
+        row[0]: row[1]
+        for row in con.sql(
+            "select account_idx, row_number() over (order by hash(account_id), account_id) - 1 "
+            "from staging.signups"
+        ).fetchall()
+    }
+    at = {p: i for i, p in pos.items()}
+    expected = {
+        tuple(sorted((at[p], at[(p + 2**j) % n])))
+        for p in range(n)
+        for j in range(4)
+        if 2**j < n
+    }
+    assert {(s, d) for s, d, *_ in edges} == expected
