@@ -168,9 +168,6 @@ def test_each_ring_pair_comes_once(con, n):
     }
     at = {p: i for i, p in pos.items()}
     expected = {
-        tuple(sorted((at[p], at[(p + 2**j) % n])))
-        for p in range(n)
-        for j in range(4)
-        if 2**j < n
+        tuple(sorted((at[p], at[(p + 2**j) % n]))) for p in range(n) for j in range(4) if 2**j < n
     }
     assert {(s, d) for s, d, *_ in edges} == expected
