@@ -76,6 +76,7 @@ class Warehouse(dg.ConfigurableResource):
         try:
             attach_private(con, workdir.private_dbs(self.work), read_only=read_only)
             con.execute("set TimeZone = 'UTC'")
+            con.execute("set enable_progress_bar = false")  # steps report their own progress
             load_macros(con)
             set_hmac_key(con, workdir.hmac_secret(self.work))
             yield con

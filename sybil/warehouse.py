@@ -50,6 +50,7 @@ def open_published(
             time.sleep(poll)
             continue
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")  # never drawn over a command's output
         return con
 
 
