@@ -58,6 +58,9 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     carded, card_params = card_checked_select(con, table)
     con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
     record_card_values(con, table, "raw_rows")
+    raw_columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
+    if "ip" in raw_columns:
+        con.execute(f"create or replace temp table ip_values as {read_sql('staging/ip_values')}")
     checked = read_sql(f"staging/{table}_checked")
     # Tables without field problems of their own get an empty `_issues` as they are written
     # (adding the column afterwards rewrote 16M rows at 1M accounts).
@@ -101,6 +104,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
         create_table(con, "staging.account_lookup", "staging/account_lookup")
     raw_rows = row_count(con, "temp.raw_rows")
     con.execute("drop table raw_rows")
+    con.execute("drop table if exists ip_values")
     reasons = dict(
         con.sql(
             f"select reason, count(*) from staging.{table}_rejects group by reason order by reason"

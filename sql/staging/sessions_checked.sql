@@ -1,37 +1,13 @@
 -- Every raw session (login or API session), typed and normalized, with the reason it is
 -- rejected (null when valid) and the problems of single fields that were nulled (an invalid IP or
 -- ASN does not cost the session's device and fingerprint). One row per raw row.
--- Written for tens of millions of rows: IPs are normalized once per distinct text, and the list
--- of field problems is built only for the rows that have one.
+-- Written for tens of millions of rows: IPs come normalized once per distinct text (the
+-- temporary table ip_values, sql/staging/ip_values.sql), and the list of field problems is built
+-- only for the rows that have one.
 with
 
 accounts as (
     select account_id, account_idx, created_at from staging.account_lookup
-),
-
--- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql), with its
--- network and whether a non-blank text failed to parse.
-ip_texts as (
-    select distinct ip::varchar as ip_raw_text from raw_rows where ip is not null
-),
-
-ip_normalized as (
-    select ip_raw_text, ip_norm_v4(ip_raw_text) as ip
-    from ip_texts
-    where not contains(ip_raw_text, ':')
-    union all
-    select ip_raw_text, ip_norm(ip_raw_text) as ip
-    from ip_texts
-    where contains(ip_raw_text, ':')
-),
-
-ip_values as (
-    select
-        ip_raw_text,
-        ip,
-        ip_prefix(ip) as ip_prefix,
-        ip is null and trim(ip_raw_text) <> '' as ip_invalid
-    from ip_normalized
 ),
 
 typed as (

@@ -14,21 +14,6 @@ email_domains as (
     select * from ref.email_domains
 ),
 
--- Each distinct IP text normalized once (see ip_norm_v4 in sql/macros/network.sql).
-ip_texts as (
-    select distinct ip::varchar as ip_raw_text from source where ip is not null
-),
-
-ip_values as (
-    select ip_raw_text, ip_norm_v4(ip_raw_text) as ip
-    from ip_texts
-    where not contains(ip_raw_text, ':')
-    union all
-    select ip_raw_text, ip_norm(ip_raw_text) as ip
-    from ip_texts
-    where contains(ip_raw_text, ':')
-),
-
 typed as (
     select
         _row,
@@ -40,8 +25,10 @@ typed as (
         nullif(trim(name::varchar), '') as name,
         nullif(trim(phone::varchar), '') as phone_raw,
         upper(nullif(trim(country::varchar), '')) as country,
-        nullif(trim(source.ip::varchar), '') as ip_raw,
+        -- Normalized once per distinct text (the temporary table ip_values).
         ip_values.ip as ip,
+        ip_values.ip_prefix,
+        coalesce(ip_values.ip_invalid, false) as ip_invalid,
         nullif(trim(user_agent::varchar), '') as user_agent,
         lower(nullif(trim(device_id::varchar), '')) as device_id
     from source
@@ -114,7 +101,7 @@ final as (
         keyed_hash(phone_key(phone_raw)) as phone_key,
         country,
         ip,
-        ip_prefix(ip) as ip_prefix,
+        ip_prefix,
         user_agent,
         device_id,
         case
@@ -126,7 +113,7 @@ final as (
             when not email_ok then 'email without a usable address'
         end as _reason,
         list_filter(
-            [case when ip_raw is not null and ip is null
+            [case when ip_invalid
                 then {'column_name': 'ip', 'reason': 'invalid ip'} end],
             lambda x: x is not null
         ) as _issues
