@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -24,3 +26,24 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     set_hmac_key(connection, TEST_SECRET.encode())
     yield connection
     connection.close()
+
+
+def publish_checks_after(warehouse: Path, tmp_path: Path, tamper: str) -> dict:
+    """The publish checks run on a copy of a warehouse's published tables after one tampering
+    statement (against `publish_next.*`): what a check would say if publish had built that."""
+    from pipelines.publish.checks import all_violations
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    connection = duckdb.connect(str(copy))
+    try:
+        connection.execute("create schema publish_next")
+        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
+            connection.execute(
+                f"create table publish_next.{table} as select * from published.{table}"
+            )
+        connection.execute(tamper)
+        return all_violations(connection, "publish_next")
+    finally:
+        connection.close()

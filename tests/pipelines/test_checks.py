@@ -3,22 +3,20 @@
 import base64
 import re
 import shutil
-from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
 from pipelines.communities.checks import community_sizes
 from pipelines.definitions import build_definitions
 from pipelines.limits import CommunitySizeLimits
-from pipelines.publish.checks import all_violations
 from pipelines.resources import Warehouse
 from pipelines.settings import Settings
 from pipelines.sql import create_table
 from pipelines.staging.accounting import accounting_problems
 from pipelines.staging.checks import null_rates
 from sybil.generate import write_world
+from tests.conftest import publish_checks_after
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -167,24 +165,9 @@ def test_rows_add_up_fails_when_a_staged_row_disappears(work_copy):
     assert problems[0].startswith("payments: ")
 
 
-def _publish_next(warehouse: Path, tmp_path: Path, tamper: str) -> dict:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
-            con.execute(f"create table publish_next.{table} as select * from published.{table}")
-        con.execute(tamper)
-        return all_violations(con, "publish_next")
-    finally:
-        con.close()
-
-
 def test_ban_list_checks_catch_an_allowlisted_ban_and_a_missing_member(run, tmp_path):
     settings, _ = run
-    allowlisted = _publish_next(
+    allowlisted = publish_checks_after(
         settings.warehouse,
         tmp_path,
         "insert into publish_next.ban_list select a.account_id, b.cluster_id, b.risk_score, "
@@ -193,7 +176,7 @@ def test_ban_list_checks_catch_an_allowlisted_ban_and_a_missing_member(run, tmp_
     )
     assert allowlisted["allowlist_never_banned"][0] == 1
     assert allowlisted["ban_list_is_flagged_members"][0] == 1
-    missing = _publish_next(
+    missing = publish_checks_after(
         settings.warehouse,
         tmp_path / "second",
         "delete from publish_next.ban_list where account_id = "

@@ -10,11 +10,12 @@ import duckdb
 import pytest
 
 from pipelines.definitions import ALL_ASSETS, build_definitions
-from pipelines.publish.checks import CHECKS, all_violations
+from pipelines.publish.checks import CHECKS
 from pipelines.resources import build_resources
 from pipelines.settings import Settings
 from sybil.generate import write_world
 from sybil.runner import run_pipeline
+from tests.conftest import publish_checks_after
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -189,19 +190,7 @@ def test_checks_pass_on_published_tables(first_run):
 
 def violations_after(first_run: Settings, tmp_path: Path, tamper: str) -> dict:
     """The publish checks run on a copy of the published tables after one tampering statement."""
-    import shutil
-
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(first_run.warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
-            con.execute(f"create table publish_next.{table} as select * from published.{table}")
-        con.execute(tamper)
-        return all_violations(con, "publish_next")
-    finally:
-        con.close()
+    return publish_checks_after(first_run.warehouse, tmp_path, tamper)
 
 
 def test_a_check_catches_an_account_in_two_clusters(first_run, tmp_path):
