@@ -23,6 +23,8 @@ import igraph
 import numpy as np
 import polars as pl
 
+from sybil.warehouse import missing_tables
+
 TRUTH_COLUMNS: tuple[str, ...] = ("account_id", "farm_id", "archetype")
 BAN_LIST_FILE = "ban_list.csv"
 # A farm counts as detected when at least this share of its accounts is banned: enforcement on
@@ -201,13 +203,7 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
     except duckdb.Error as exc:
         raise EvaluationError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
     try:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.sql(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-        missing = [t for t in _REQUIRED_TABLES if t not in present]
+        missing = missing_tables(con, _REQUIRED_TABLES)
         if missing:
             raise EvaluationError(f"warehouse {path} lacks table(s): {', '.join(missing)}")
         signups = con.sql(

@@ -13,7 +13,7 @@ helpers wait for it up to `timeout` seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,19 @@ def read_published(
     """Run one query (values as bound parameters) on one run's complete result."""
     with published(path, timeout=timeout) as con:
         return con.execute(sql, params or {}).fetchall()
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[str]:
+    """Those of `names` (`schema.table`, tables or views) that the open database lacks, in order:
+    a command reading a warehouse names what is missing instead of failing on the first query."""
+    present = {
+        f"{schema}.{table}"
+        for schema, table in con.sql(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+    }
+    return [name for name in names if name not in present]
 
 
 def table_checksums(

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from pipelines.sql import read_sql
+from sybil.warehouse import missing_tables
 
 
 class ReportError(ValueError):
@@ -101,13 +102,7 @@ class ReportData:
 
 
 def check_tables(con: duckdb.DuckDBPyConnection) -> None:
-    present = {
-        f"{schema}.{table}"
-        for schema, table in con.sql(
-            "select schema_name, table_name from duckdb_tables()"
-        ).fetchall()
-    }
-    missing = [t for t in NEEDED_TABLES if t not in present]
+    missing = missing_tables(con, NEEDED_TABLES)
     if missing:
         raise ReportError(
             f"the warehouse lacks {', '.join(missing)} (not a complete sybil run's warehouse?)"
