@@ -30,6 +30,7 @@ GRAPH_AND_COMMUNITIES = "graph build + communities"
 _PREFIXES: tuple[tuple[str, str], ...] = (
     ("raw__", "ingest"),
     ("ref__", "ingest"),
+    ("store__", "staging"),
     ("staging__", "staging"),
     ("features__", "keys"),
     ("edges__", "edges"),

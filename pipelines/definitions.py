@@ -20,9 +20,11 @@ from pipelines.sensors import build_raw_drop_sensor
 from pipelines.settings import Settings
 from pipelines.staging import assets as staging
 from pipelines.staging import checks as staging_checks
+from pipelines.store import assets as store
 
 ALL_ASSETS = [
     *ingest.assets,
+    *store.assets,
     *staging.assets,
     *features.assets,
     *edges.assets,

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.jobs import run_in_progress, sybil_job
+from pipelines.partitions import plan_run
 from pipelines.settings import Settings
 
 
@@ -22,7 +23,8 @@ def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
         default_status=default_status(settings),
         description=(
             "Runs the whole pipeline on the raw folder as it is "
-            f"(cron '{settings.schedule_cron}', UTC). Skips a tick while another run holds the "
+            f"(cron '{settings.schedule_cron}', UTC), loading the days of the event tables that "
+            "are new or changed since the last run. Skips a tick while another run holds the "
             "work folder."
         ),
         tags={"sybil/trigger": "schedule"},
@@ -33,10 +35,16 @@ def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
         running = run_in_progress(context.instance)
         if running:
             return dg.SkipReason(f"run {running} is still in progress; the next tick will try")
+        planned = plan_run(settings.raw_dir, settings.work)
+        if isinstance(planned, dg.SkipReason):
+            return planned
         return dg.RunRequest(
             run_key=None,
             run_config={},
-            tags={"sybil/scheduled_for": context.scheduled_execution_time.isoformat()},
+            tags={
+                **planned,
+                "sybil/scheduled_for": context.scheduled_execution_time.isoformat(),
+            },
         )
 
     return daily_sybil_run

@@ -9,7 +9,9 @@ files (`.name`, the usual temporary names of uploads in progress) are ignored.
 
 The cursor holds the fingerprint of the last drop a run was requested for, and the run key is
 `drop-<fingerprint>`, so one drop starts one run even if the cursor were lost. While a
-`sybil_job` run is queued or running, a new drop waits (the cursor is not moved).
+`sybil_job` run is queued or running, a new drop waits (the cursor is not moved). The run loads
+the days of the event tables that the drop added or changed (its partition range, see
+`pipelines.store.plan`).
 """
 
 import hashlib
@@ -20,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.jobs import run_in_progress, sybil_job
+from pipelines.partitions import plan_run
 from pipelines.resources import Folders
 from pipelines.settings import Settings
 
@@ -101,10 +104,13 @@ def build_raw_drop_sensor(settings: Settings) -> dg.SensorDefinition:
         if running:
             # The cursor stays put, so the drop is picked up on a tick after that run.
             return dg.SkipReason(f"new drop {drop.fingerprint} waits for run {running} to end")
+        planned = plan_run(folders.raw, settings.work)
+        if isinstance(planned, dg.SkipReason):
+            return planned
         context.update_cursor(drop.fingerprint)
         return dg.RunRequest(
             run_key=f"drop-{drop.fingerprint}",
-            tags={"sybil/trigger": "raw_drop", "sybil/drop": drop.fingerprint},
+            tags={**planned, "sybil/trigger": "raw_drop", "sybil/drop": drop.fingerprint},
         )
 
     return raw_drop_sensor

@@ -71,7 +71,7 @@ def attach_private(
     """Attach the catalogs `raw` and `restricted` (input as read, personal data): the given files,
     or in-memory databases (tests). They are separate databases so that publishing the work
     database can never carry them along."""
-    for name in ("raw", "restricted"):
+    for name in ("raw", "restricted", "store"):
         if files is None:
             con.execute(f"attach ':memory:' as {name}")
         else:

@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 WORK_DB = "work.duckdb"
-PRIVATE_DBS = {"raw": "raw.duckdb", "restricted": "restricted.duckdb"}
+PRIVATE_DBS = {"raw": "raw.duckdb", "restricted": "restricted.duckdb", "store": "store.duckdb"}
+# Kept from run to run: the event tables' typed rows by day (pipelines/staging/days.py).
+KEPT_DBS = ("store",)
 SECRET_FILE = "hmac_secret"
 LOCK_FILE = "run.lock"
 SPILL_DIR = "tmp"
@@ -56,7 +58,8 @@ def private_dbs(work_dir: Path) -> dict[str, Path]:
 def reset_work_db(work_dir: Path) -> None:
     """Remove the work databases, their WALs and our spill files: a run then starts from nothing,
     so whatever a killed run left behind cannot leak into the next one."""
-    for db in (work_db(work_dir), *private_dbs(work_dir).values()):
+    kept = {private_dbs(work_dir)[name] for name in KEPT_DBS}
+    for db in (work_db(work_dir), *(p for p in private_dbs(work_dir).values() if p not in kept)):
         for path in (db, db.with_name(db.name + ".wal")):
             path.unlink(missing_ok=True)
     spill = work_dir / SPILL_DIR

@@ -39,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cut.add_argument("--raw", type=Path, required=True, help="the whole world (Parquet)")
     cut.add_argument("--until", required=True, help="ISO time, UTC unless an offset is given")
     cut.add_argument("--out", type=Path, required=True)
+    cut.add_argument(
+        "--by-day",
+        action="store_true",
+        help="write payments, sessions and api_usage as one Parquet file per day (daily drops)",
+    )
 
     run = sub.add_parser("run", help="materialize every asset in-process")
     run.add_argument("--raw", type=Path, help="input folder (default: $SYBIL_RAW_DIR)")
@@ -164,7 +169,7 @@ def _cut(args: argparse.Namespace) -> int:
         raise ValueError(f"--until: not an ISO 8601 time: {args.until!r}") from None
     if until.tzinfo is None:
         until = until.replace(tzinfo=UTC)
-    counts = cut_world(args.raw, args.out, until)
+    counts = cut_world(args.raw, args.out, until, by_day=args.by_day)
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"wrote {args.out} as of {until.isoformat()}: {summary}")
     return 0

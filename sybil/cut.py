@@ -9,6 +9,7 @@ history shows which farms persisted, grew, split or merged (README, "Cluster ids
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,53 @@ TIME_COLUMNS: dict[str, str | None] = {
     "allowlist": None,
     "truth": None,
 }
+# The tables that grow by the day: written one file per day with `by_day`.
+DAILY_TABLES = ("payments", "sessions", "api_usage")
+
+
+def _write_by_day(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    folder: Path,
+    column: str,
+    where: str,
+    until: datetime,
+) -> int:
+    """One Parquet file per UTC day of `column` (and `undated.parquet`) in `folder`, each day's
+    rows in their order in the source; returns the rows written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.parquet"):
+        old.unlink()
+    staged = folder / ".by-day"
+    # The column name comes from the fixed TIME_COLUMNS, never from input.
+    day = (
+        f"coalesce(strftime(timezone('UTC', try_cast({column} as timestamptz)), '%Y-%m-%d'), "
+        "'undated')"
+    )
+    con.execute(
+        f"copy (select *, {day} as _day from ("
+        "select *, file_row_number as _source_row "
+        f"from read_parquet($path, file_row_number = true) where {where})) "
+        "to $target (format parquet, partition_by (_day), write_partition_columns false, "
+        "overwrite_or_ignore true)",
+        {"path": path, "target": str(staged), "until": until},
+    )
+    rows = 0
+    for part in sorted(staged.glob("_day=*")):
+        target = folder / f"{part.name.removeprefix('_day=')}.parquet"
+        # Writer threads split a day into files in no set order: the source order is restored.
+        con.execute(
+            "copy (select * exclude (_source_row) from read_parquet($files) order by _source_row)"
+            " to $target (format parquet, compression zstd)",
+            {"files": [str(f) for f in sorted(part.glob("*.parquet"))], "target": str(target)},
+        )
+        rows += int(
+            con.sql("select count(*) from read_parquet($t)", params={"t": str(target)}).fetchall()[
+                0
+            ][0]
+        )
+    shutil.rmtree(staged)
+    return rows
 
 
 def _source(raw: Path, table: str) -> str | None:
@@ -39,9 +87,15 @@ def _source(raw: Path, table: str) -> str | None:
     return None
 
 
-def cut_world(raw: Path, out: Path, until: datetime) -> dict[str, int]:
+def cut_world(raw: Path, out: Path, until: datetime, *, by_day: bool = False) -> dict[str, int]:
     """Write `out/<table>.parquet` for each table of `raw` as of `until` (UTC when naive);
-    returns the rows written per table."""
+    returns the rows written per table.
+
+    With `by_day`, the event tables (payments, sessions, API usage) are written as a producer
+    appending a file per day lays them out: `out/<table>/<YYYY-MM-DD>.parquet` for each UTC day,
+    rows in their order in `raw`, and `undated.parquet` for the rows without a usable time. Two
+    cuts of one world then hold the same files for the days both have, so a run on the later
+    cut finds the earlier days unchanged and loads only the new ones."""
     raw, out = Path(raw), Path(out)
     if raw.resolve() == out.resolve():
         raise ValueError("sybil cut: --out must differ from --raw")
@@ -68,6 +122,9 @@ def cut_world(raw: Path, out: Path, until: datetime) -> dict[str, int]:
             else:
                 # The column name comes from the fixed TIME_COLUMNS, never from input.
                 where = f"try_cast({column} as timestamptz) < $until or {column} is null"
+            if by_day and table in DAILY_TABLES:
+                counts[table] = _write_by_day(con, path, out / table, column or "", where, until)
+                continue
             target = out / f"{table}.parquet"
             params = {"path": path, "target": str(target)}
             if column is not None:

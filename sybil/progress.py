@@ -59,6 +59,7 @@ class StepProgress:
         self._starts: dict[str, float] = {}
         self._made: dict[str, list[tuple[str, str]]] = {}
         self._checks: dict[str, list[tuple[str, bool]]] = {}
+        self._days: dict[str, int] = {}
 
     def __call__(self, event: Any) -> None:
         dagster_event = getattr(event, "dagster_event", None)
@@ -71,7 +72,13 @@ class StepProgress:
         elif kind == "ASSET_MATERIALIZATION":
             mat = dagster_event.event_specific_data.materialization
             asset = mat.asset_key.to_user_string()
-            self._made.setdefault(step, []).append((asset, produced(asset, mat.metadata or {})))
+            made = self._made.setdefault(step, [])
+            # A run over a range of daily partitions materializes each day with the same
+            # metadata (the range's): one entry, with the number of days.
+            if mat.partition and made and made[-1][0] == asset:
+                self._days[step] = self._days.get(step, 1) + 1
+            else:
+                made.append((asset, produced(asset, mat.metadata or {})))
         elif kind == "ASSET_CHECK_EVALUATION":
             data = dagster_event.event_specific_data
             evaluation = getattr(data, "evaluation", data)
@@ -91,6 +98,9 @@ class StepProgress:
             what = ", ".join(
                 f"{asset.rsplit('/', 1)[-1]} {text.removesuffix(' rows')}" for asset, text in made
             )
+        days = self._days.pop(step, 1)
+        if days > 1:
+            what += f" over {days:,} days"
         checks = self._checks.pop(step, [])
         if not made and checks:  # a step that only checks (null rates, community sizes)
             what = ", ".join(f"check {n} {'passed' if ok else 'FAILED'}" for n, ok in checks)

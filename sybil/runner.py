@@ -12,6 +12,7 @@ import dagster as dg
 
 from pipelines import workdir
 from pipelines.definitions import build_definitions
+from pipelines.partitions import run_tags
 from pipelines.settings import Settings
 from sybil.progress import StepProgress
 from sybil.warehouse import published
@@ -40,9 +41,11 @@ def run_pipeline(
     """Run every asset once; never raises for a failed step, reports it instead.
 
     The run holds its work folder's lock and starts from an empty work database, so nothing a
-    killed run left behind can leak into this one. The warehouse and exports change only at the
-    very end, when every check has passed. `progress` receives one line per step as the step
-    ends: its wall time and what it made (rows, edges, clusters; see `sybil.progress`).
+    killed run left behind can leak into this one; only the store of typed event rows by day is
+    kept, and the run (re)loads the days whose input differs from it (`pipelines.store.plan`).
+    The warehouse and exports change only at the very end, when every check has passed.
+    `progress` receives one line per step as the step ends: its wall time and what it made
+    (rows, edges, clusters; see `sybil.progress`).
     """
     try:
         workdir.acquire(settings.work)
@@ -50,7 +53,8 @@ def run_pipeline(
         return RunOutcome(False, 0.0, "start", str(exc))
     try:
         workdir.reset_work_db(settings.work)
-        return _execute(settings, seed=seed, run_config=run_config, progress=progress)
+        tags = run_tags(settings.raw_dir, settings.work)
+        return _execute(settings, tags=tags, seed=seed, run_config=run_config, progress=progress)
     finally:
         workdir.release(settings.work)
 
@@ -58,6 +62,7 @@ def run_pipeline(
 def _execute(
     settings: Settings,
     *,
+    tags: dict[str, str],
     seed: int | None,
     run_config: dict[str, Any] | None,
     progress: Callable[[str], None] | None,
@@ -78,7 +83,11 @@ def _execute(
         if progress:
             instance.add_event_listener(run_id, StepProgress(progress, len(job.nodes)))
         result = job.execute_in_process(
-            run_config=config, instance=instance, raise_on_error=False, run_id=run_id
+            run_config=config,
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            tags=tags,
         )
         seconds = time.perf_counter() - started
         step_spans = {

@@ -52,6 +52,7 @@ def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None =
     """Materialize every asset up to `scoring.cluster_features` (nothing is published); returns
     the work database that holds the tables."""
     from pipelines.definitions import ALL_ASSETS
+    from pipelines.partitions import run_tags
     from pipelines.resources import build_resources
     from pipelines.settings import Settings
 
@@ -69,6 +70,7 @@ def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None =
             run_config=config,
             instance=instance,
             raise_on_error=False,
+            tags=run_tags(raw_dir, settings.work),
         )
     if not result.success:
         raise RuntimeError(f"pipeline failed on {raw_dir} before scoring")

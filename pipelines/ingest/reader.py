@@ -236,17 +236,19 @@ def _sql_text(value: str) -> str:
 
 
 def card_checked_select(
-    con: duckdb.DuckDBPyConnection, table: str
+    con: duckdb.DuckDBPyConnection, table: str, where: str = ""
 ) -> tuple[str, dict[str, object]]:
     """The select staging reads `raw.<table>` through: its rows with `_card_columns` and every
     card number nulled. A CSV input was checked when it was copied in; a Parquet view is checked
-    here, on the one read that keeps its rows."""
+    here, on the one read that keeps its rows. `where` (SQL over the raw columns, from the code,
+    never from input) keeps only some rows, and is applied before the card test."""
     described = con.sql(f"describe raw.{table}").fetchall()
     names = [str(r[0]) for r in described]
+    source = f"(select * from raw.{table} where {where})" if where else f"raw.{table}"
     if "_card_columns" in names:
-        return f"select * from raw.{table}", {}
+        return f"select * from {source}", {}
     selected = [(n, quote_ident(n), str(t).upper()) for n, t, *_ in described if n != "_row"]
-    return _load_sql(selected, f"raw.{table}", row="_row")
+    return _load_sql(selected, source, row="_row")
 
 
 def record_card_values(con: duckdb.DuckDBPyConnection, table: str, source: str) -> int:

@@ -12,14 +12,15 @@ from pipelines.staging.accounting import (
     empty_problems,
     quarantine_problems,
 )
+from pipelines.staging.days import StoreStaleError
 from pipelines.staging.split import stage_table
 
 # What each staging table needs besides its own raw table.
 _UPSTREAM: dict[str, list[list[str]]] = {
     "signups": [["ref", "email_domains"]],
-    "payments": [["staging", "signups"]],
-    "sessions": [["staging", "signups"]],
-    "api_usage": [["staging", "signups"]],
+    "payments": [["staging", "signups"], ["store", "payments"]],
+    "sessions": [["staging", "signups"], ["store", "sessions"]],
+    "api_usage": [["staging", "signups"], ["store", "api_usage"]],
     "allowlist": [],
 }
 
@@ -46,7 +47,10 @@ def _staging_asset(table: str) -> dg.AssetsDefinition:
     )
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            counts = stage_table(con, table)
+            try:
+                counts = stage_table(con, table)
+            except StoreStaleError as exc:
+                raise dg.Failure(description=str(exc)) from None
         return dg.MaterializeResult(
             metadata={
                 "rows_read": counts.read,

@@ -21,6 +21,7 @@ import duckdb
 from pipelines.ingest.contract import INPUT_TABLES, PERSONAL_COLUMNS, ROW_COLUMNS
 from pipelines.ingest.reader import card_checked_select, record_card_values
 from pipelines.sql import create_table, quote_ident, read_sql, row_count
+from pipelines.staging.days import EVENT_TABLES, drop_typed_rows, typed_rows
 
 # Columns of the checked output that hold personal values: restricted.<t> only.
 RESTRICTED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,14 +54,22 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     if table not in INPUT_TABLES:
         raise ValueError(f"not an input table: {table!r}")
     con.execute("create schema if not exists staging")
-    # The raw rows, read once (a Parquet input is a view over the file), card numbers nulled:
-    # every statement below reads this temporary copy, never the input again.
-    carded, card_params = card_checked_select(con, table)
-    con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
-    record_card_values(con, table, "raw_rows")
-    raw_columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
-    if "ip" in raw_columns:
-        con.execute(f"create or replace temp table ip_values as {read_sql('staging/ip_values')}")
+    if table in EVENT_TABLES:
+        # Every row typed: the stored days plus the undated rows (see pipelines.staging.days).
+        source = "typed_rows"
+        typed_rows(con, table)
+    else:
+        # The raw rows, read once (a Parquet input is a view over the file), card numbers
+        # nulled: every statement below reads this temporary copy, never the input again.
+        source = "raw_rows"
+        carded, card_params = card_checked_select(con, table)
+        con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
+        raw_columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
+        if "ip" in raw_columns:
+            con.execute(
+                f"create or replace temp table ip_values as {read_sql('staging/ip_values')}"
+            )
+    record_card_values(con, table, source)
     checked = read_sql(f"staging/{table}_checked")
     # Tables without field problems of their own get an empty `_issues` as they are written
     # (adding the column afterwards rewrote 16M rows at 1M accounts).
@@ -71,7 +80,13 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
         else ", []::struct(column_name varchar, reason varchar)[] as _issues"
     )
     con.execute(f"create or replace temp table _checked as select *{issues} from ({checked})")
-    _apply_card_findings(con, table)
+    _apply_card_findings(con, table, source)
+    if table in EVENT_TABLES:
+        # The raw records of the rejected rows, for the quarantine (card numbers nulled).
+        carded, card_params = card_checked_select(
+            con, table, "_row in (select _row from _checked where _reason is not null)"
+        )
+        con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
 
     restricted = RESTRICTED_COLUMNS.get(table, ())
     hidden = ", ".join(["_reason", "_issues", *restricted])
@@ -102,8 +117,9 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     con.execute("drop table _checked")
     if table == "signups":
         create_table(con, "staging.account_lookup", "staging/account_lookup")
-    raw_rows = row_count(con, "temp.raw_rows")
+    raw_rows = row_count(con, f"temp.{source}")
     con.execute("drop table raw_rows")
+    drop_typed_rows(con)
     con.execute("drop table if exists ip_values")
     reasons = dict(
         con.sql(
@@ -126,10 +142,11 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     )
 
 
-def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
     """Card numbers found on the way in (the values are already gone): one in a column the row
-    cannot do without quarantines the row; one anywhere else is a field issue of the row."""
-    rows = con.sql("select count(*) from raw_rows where _card_columns is not null").fetchall()
+    cannot do without quarantines the row; one anywhere else is a field issue of the row.
+    `source` holds the rows' `_row` and `_card_columns`."""
+    rows = con.sql(f"select count(*) from {source} where _card_columns is not null").fetchall()
     if not rows[0][0]:
         return
     row_columns = sorted(ROW_COLUMNS[table])
@@ -137,7 +154,7 @@ def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "update _checked set _reason = 'card number in ' "
         "|| array_to_string(list_sort(list_intersect(r._card_columns, $cols)), ', ') "
         "|| ' (value not stored)' "
-        "from raw_rows as r "
+        f"from {source} as r "
         "where r._row = _checked._row and r._card_columns is not null "
         "and len(list_intersect(r._card_columns, $cols)) > 0",
         {"cols": row_columns},
@@ -147,7 +164,7 @@ def _apply_card_findings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "list_sort(list_filter(r._card_columns, lambda c: not list_contains($cols, c))), "
         "lambda c: {'column_name': c, 'reason': 'card number in ' || c || ' (value not stored)'}"
         ")) "
-        "from raw_rows as r "
+        f"from {source} as r "
         "where r._row = _checked._row and r._card_columns is not null",
         {"cols": row_columns},
     )

@@ -1,33 +1,12 @@
--- Every raw payment attempt, typed, with the reason it is rejected (null when valid).
--- One row per raw row. The billing name is compared as a keyed hash of its folded form; the name
--- itself goes to restricted.payments.
+-- Every payment attempt, typed, with the reason it is rejected (null when valid). One row per raw
+-- row. Reads typed_rows: the rows of every day as the daily partitions typed them
+-- (store.payments, payments_typed.sql) plus the undated rows typed by this run; what is judged
+-- here depends on the sign-ups or on other days (a payment_id already used is a duplicate
+-- whichever day it came back on).
 with
-
-source as (
-    select * from raw_rows
-),
 
 accounts as (
     select account_id, account_idx, created_at from staging.account_lookup
-),
-
-typed as (
-    select
-        _row,
-        nullif(trim(payment_id::varchar), '') as payment_id,
-        nullif(trim(account_id::varchar), '') as account_id,
-        try_cast(created_at as timestamptz) as created_at_tz,
-        created_at is null as created_at_missing,
-        lower(nullif(trim(method::varchar), '')) as method,
-        lower(nullif(trim(card_fingerprint::varchar), '')) as card_fingerprint,
-        nullif(regexp_replace(card_bin::varchar, '[^0-9]', '', 'g'), '') as card_bin,
-        upper(nullif(trim(card_country::varchar), '')) as card_country,
-        nullif(trim(billing_name::varchar), '') as billing_name,
-        upper(nullif(regexp_replace(billing_postal::varchar, '\s+', '', 'g'), '')) as billing_postal,
-        try_cast(amount_usd as double) as amount_usd,
-        amount_usd is not null and try_cast(amount_usd as double) is null as amount_unparseable,
-        lower(nullif(trim(status::varchar), '')) as status
-    from source
 ),
 
 final as (
@@ -36,13 +15,13 @@ final as (
         typed.payment_id,
         typed.account_id,
         accounts.account_idx,
-        timezone('UTC', typed.created_at_tz) as created_at,
+        typed.created_at,
         typed.method,
         typed.card_fingerprint,
         typed.card_bin,
         typed.card_country,
         typed.billing_name,
-        keyed_hash(name_key(typed.billing_name)) as billing_name_key,
+        typed.billing_name_key,
         typed.billing_postal,
         typed.amount_usd,
         typed.status,
@@ -53,17 +32,12 @@ final as (
             when typed.payment_id is not null
                 and row_number() over (partition by typed.payment_id order by typed._row) > 1
                 then 'duplicate payment_id'
-            when typed.created_at_missing then 'null created_at'
-            when typed.created_at_tz is null then 'unparseable created_at'
-            when not ts_plausible(typed.created_at_tz) then 'created_at out of range'
-            when typed.created_at_tz < accounts.created_at - interval 1 hour
+            when typed._time_reason is not null then typed._time_reason
+            when typed.created_at < accounts.created_at - interval 1 hour
                 then 'created_at before the account was created'
-            when typed.amount_unparseable then 'unparseable amount_usd'
-            when isnan(typed.amount_usd) then 'amount_usd is NaN'
-            when isinf(typed.amount_usd) then 'amount_usd is infinite'
-            when typed.amount_usd < 0 then 'negative amount_usd'
+            else typed._row_reason
         end as _reason
-    from typed
+    from typed_rows as typed
     left join accounts on accounts.account_id = typed.account_id
 )
 

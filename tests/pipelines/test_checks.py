@@ -10,6 +10,7 @@ import pytest
 from pipelines.communities.checks import community_sizes
 from pipelines.definitions import build_definitions
 from pipelines.limits import CommunitySizeLimits
+from pipelines.partitions import run_tags
 from pipelines.resources import Warehouse
 from pipelines.settings import Settings
 from pipelines.sql import create_table
@@ -35,7 +36,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dg.ExecuteI
     )
     job = build_definitions(settings).resolve_job_def("sybil_job")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=True)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=True,
+            tags=run_tags(settings.raw_dir, settings.work),
+        )
     return settings, result
 
 

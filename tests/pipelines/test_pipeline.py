@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.definitions import ALL_ASSETS, build_definitions
+from pipelines.partitions import run_tags
 from pipelines.publish.checks import CHECKS
 from pipelines.resources import build_resources
 from pipelines.settings import Settings
@@ -48,6 +49,7 @@ def first_run(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings
         resources=build_resources(settings),
         selection=dg.AssetSelection.all(),
         raise_on_error=True,
+        tags=run_tags(settings.raw_dir, settings.work),
     )
     assert result.success
     FIRST_RUN_CHECKS.extend(result.get_asset_check_evaluations())

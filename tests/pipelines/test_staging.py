@@ -12,7 +12,8 @@ import pytest
 from pipelines.ingest.contract import INPUT_TABLES
 from pipelines.ingest.reader import InputError, load_raw, load_reference
 from pipelines.sql import attach_private, load_macros, set_hmac_key
-from pipelines.staging.split import stage_table
+from pipelines.staging.days import FIRST_DAY, last_day, load_days
+from pipelines.staging.split import StageCounts, stage_table
 from tests.conftest import TEST_SECRET
 
 
@@ -29,6 +30,12 @@ def plain() -> duckdb.DuckDBPyConnection:
     load_macros(con)
     set_hmac_key(con, TEST_SECRET.encode())
     return con
+
+
+def stage_events(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
+    """Stage an event table as a run does: its days typed into the store first."""
+    load_days(con, table, FIRST_DAY, last_day())
+    return stage_table(con, table)
 
 
 SIGNUPS = """account_id,created_at,email,name,phone,country,ip,user_agent,device_id,extra
@@ -141,7 +148,7 @@ def test_quarantined_rows_keep_the_raw_record(warehouse):
 
 def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
     stage_table(warehouse, "signups")
-    counts = stage_table(warehouse, "payments")
+    counts = stage_events(warehouse, "payments")
     assert counts.reconciles
     assert counts.reasons == {
         "account quarantined in signups": 1,
@@ -157,7 +164,7 @@ def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
 
 def test_absent_optional_table_is_empty_and_reconciles(warehouse):
     stage_table(warehouse, "signups")
-    counts = stage_table(warehouse, "sessions")
+    counts = stage_events(warehouse, "sessions")
     assert (counts.raw, counts.clean, counts.rejected) == (0, 0, 0)
 
 

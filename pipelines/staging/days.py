@@ -1,0 +1,246 @@
+"""The event tables by day: a store that keeps each day's typed rows from run to run.
+
+Payments, sessions and API usage grow by a day at a time, and typing and normalizing their rows
+(timestamps, IPs, fingerprints, card checks) is most of what staging costs. So their rows are typed
+once per day, by the daily partitions of `store/<table>`, into `store.<table>` (the private
+`store.duckdb` of the work folder, which outlives the run's work database). A run then stages
+every stored day plus the rows that belong to no day (time missing, unparseable or out of range:
+typed by every run from the input, and quarantined) with the checks that depend on the sign-ups
+(`sql/staging/<table>_checked.sql`), which every drop may change. The staging tables come out the
+same as if every row had been typed by this run.
+
+Which days a run must (re)load is decided by content, not by dates: `store.partitions` keeps,
+per table and day, the row count and a fingerprint (a hash over every column and row number of
+that day's raw rows) and the version of the code that typed them. A day of the input whose
+fingerprint or code differs from the stored one is stale, and so is a stored day the input no
+longer has; `stale_days` lists them, `sybil run`, the schedule and the sensor load exactly those,
+and the staging step refuses to run on a store that does not match its input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from pipelines.ingest.reader import card_checked_select
+from pipelines.sql import SQL_DIR, read_sql
+
+# Each event table and the column that dates its rows.
+EVENT_TABLES: dict[str, str] = {"payments": "created_at", "sessions": "ts", "api_usage": "hour"}
+# The first daily partition: the earliest time `ts_plausible` accepts (sql/macros/time.sql).
+FIRST_DAY = date(2000, 1, 1)
+# Bump when the Python side of typing changes what is stored (the SQL is fingerprinted itself).
+STORE_VERSION = 1
+
+
+class StoreStaleError(RuntimeError):
+    """The store does not hold the input's days as they are now; the message says which."""
+
+
+@dataclass(frozen=True)
+class DaysLoaded:
+    days: int  # days with rows
+    rows: int
+
+
+def last_day(today: date | None = None) -> date:
+    """The last daily partition: today (UTC), whose partition fills up as the day goes on."""
+    return today or datetime.now(UTC).date()
+
+
+def code_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """What typed a table's stored rows: its typed SQL, the IP normalization, the macros, and
+    the keyed-hash secret in use (a digest of it: billing names are stored as keyed hashes)."""
+    digest = hashlib.sha256(str(STORE_VERSION).encode())
+    secret = con.sql("select hash(getvariable('sybil_hmac_inner'))").fetchall()[0][0]
+    digest.update(str(secret).encode())
+    paths = [SQL_DIR / "staging" / f"{table}_typed.sql", SQL_DIR / "staging" / "ip_values.sql"]
+    paths += sorted((SQL_DIR / "macros").glob("*.sql"))
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `store.partitions` when missing (a read-only store must have it already)."""
+    found = con.sql(
+        "select 1 from duckdb_tables() where database_name = 'store' "
+        "and schema_name = 'main' and table_name = 'partitions'"
+    ).fetchall()
+    if found:
+        return
+    con.execute(
+        "create table if not exists store.partitions (table_name varchar, day date, rows bigint, "
+        "fingerprint ubigint, code varchar, loaded_at timestamp, run_id varchar)"
+    )
+
+
+def _check(table: str) -> str:
+    if table not in EVENT_TABLES:
+        raise ValueError(f"not an event table: {table!r}")
+    return EVENT_TABLES[table]
+
+
+def _dated(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL: the raw row's day is between $first and $last. On a timestamp column (Parquet) a
+    plain range on the column comes first, so that files and row groups of other days are
+    skipped by their min/max statistics (a drop of one file per day reads one file)."""
+    column = _check(table)
+    kind = con.sql(
+        "select data_type from duckdb_columns() where database_name = 'raw' "
+        "and table_name = $t and column_name = $c",
+        params={"t": table, "c": column},
+    ).fetchall()
+    dated = f"event_day({column}) between $first and $last"
+    cast = {"TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(
+        str(kind[0][0]) if kind else ""
+    )
+    if cast is None:
+        return dated
+    return f"{column} >= $first::{cast} and {column} < ($last + 1)::{cast} and {dated}"
+
+
+def input_days(
+    con: duckdb.DuckDBPyConnection, table: str, first: date, last: date
+) -> list[tuple[date, int, int]]:
+    """(day, rows, fingerprint) of each day of `raw.<table>` between first and last."""
+    column = _check(table)
+    rows = con.sql(
+        f"select event_day({column}) as day, count(*), bit_xor(hash(r)) "
+        f"from raw.{table} as r where {_dated(con, table)} group by day order by day",
+        params={"first": first, "last": last},
+    ).fetchall()
+    return [(d, int(n), int(f)) for d, n, f in rows]
+
+
+def stale_days(
+    con: duckdb.DuckDBPyConnection, table: str, first: date = FIRST_DAY, last: date | None = None
+) -> list[date]:
+    """The days to (re)load so that the store holds the input as it is: days whose rows, or the
+    code that types them, differ from what is stored, and stored days the input no longer has."""
+    last = last_day(last)
+    ensure_store(con)
+    code = code_version(con, table)
+    stored = {
+        d: (int(n), int(f), str(c))
+        for d, n, f, c in con.sql(
+            "select day, rows, fingerprint, code from store.partitions "
+            "where table_name = $t and day between $first and $last",
+            params={"t": table, "first": first, "last": last},
+        ).fetchall()
+    }
+    now = {d: (n, f, code) for d, n, f in input_days(con, table, first, last)}
+    return sorted(d for d in set(stored) | set(now) if stored.get(d) != now.get(d))
+
+
+def _read_raw_rows(
+    con: duckdb.DuckDBPyConnection, table: str, where: str, params: dict[str, object]
+) -> str:
+    """Copy the raw rows matching `where` (card numbers nulled) into the temporary table
+    `raw_rows`, and their IPs normalized into `ip_values`; return the typed select over them
+    (`sql/staging/<table>_typed.sql`). The card test runs once per value, on this copy."""
+    carded, card_params = card_checked_select(con, table, where)
+    con.execute(f"create or replace temp table raw_rows as {carded}", {**card_params, **params})
+    columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
+    if "ip" in columns:
+        con.execute(f"create or replace temp table ip_values as {read_sql('staging/ip_values')}")
+    return read_sql(f"staging/{table}_typed")
+
+
+def _drop_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("drop table if exists raw_rows")
+    con.execute("drop table if exists ip_values")
+
+
+def load_days(
+    con: duckdb.DuckDBPyConnection, table: str, start: date, end: date, run_id: str = ""
+) -> DaysLoaded:
+    """Type the input's rows dated start..end (inclusive) and replace those days in
+    `store.<table>` and `store.partitions`, in one transaction: a crash leaves the old days."""
+    _check(table)
+    params = {"first": start, "last": end}
+    ensure_store(con)
+    fingerprints = input_days(con, table, start, end)
+    typed = _read_raw_rows(con, table, _dated(con, table), params)
+    code = code_version(con, table)
+    typed_columns = [str(r[0]) for r in con.sql(f"describe {typed}").fetchall()]
+    stored_columns = [
+        str(r[0])
+        for r in con.sql(
+            "select column_name from duckdb_columns() where database_name = 'store' "
+            "and table_name = $t order by column_index",
+            params={"t": table},
+        ).fetchall()
+    ]
+    con.execute("begin transaction")
+    try:
+        if stored_columns and stored_columns != typed_columns:
+            # The typing code changed its columns: every stored day is stale (its code version
+            # differs too), so the old rows go and the days are loaded again.
+            con.execute(f"drop table store.{table}")
+            con.execute("delete from store.partitions where table_name = $t", {"t": table})
+            stored_columns = []
+        if not stored_columns:
+            con.execute(f"create table store.{table} as select * from ({typed}) limit 0")
+        con.execute(f"delete from store.{table} where day between $first and $last", params)
+        con.execute(f"insert into store.{table} {typed}")
+        con.execute(
+            "delete from store.partitions where table_name = $t and day between $first and $last",
+            {"t": table, **params},
+        )
+        if fingerprints:
+            con.executemany(
+                "insert into store.partitions values ($t, $d, $n, $f, $c, now()::timestamp, $run)",
+                [
+                    {"t": table, "d": d, "n": n, "f": f, "c": code, "run": run_id}
+                    for d, n, f in fingerprints
+                ],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        rows = int(con.sql("select count(*) from raw_rows").fetchall()[0][0])
+        _drop_raw_rows(con)
+    return DaysLoaded(len(fingerprints), rows)
+
+
+def typed_rows(
+    con: duckdb.DuckDBPyConnection, table: str, first: date = FIRST_DAY, last: date | None = None
+) -> int:
+    """The temporary view `typed_rows`: every row of `raw.<table>` typed, the dated ones from the
+    store and the undated ones typed now (`drop_typed_rows` drops it). Raises StoreStaleError
+    when the store does not hold the input's days as they are."""
+    _check(table)
+    last = last_day(last)
+    stale = stale_days(con, table, first, last)
+    if stale:
+        shown = ", ".join(d.isoformat() for d in stale[:5]) + (", ..." if len(stale) > 5 else "")
+        raise StoreStaleError(
+            f"store/{table} does not match the input for {len(stale)} day(s) ({shown}): "
+            f"materialize those partitions of store/{table} first (sybil run, the schedule and "
+            "the sensor do it)"
+        )
+    params = {"first": first, "last": last}
+    typed = _read_raw_rows(con, table, f"not coalesce({_dated(con, table)}, false)", params)
+    con.execute(f"create or replace temp table _undated as {typed}")
+    _drop_raw_rows(con)
+    con.execute(f"create table if not exists store.{table} as select * from _undated limit 0")
+    # A view: the stored rows are read once, by the checked SQL, not copied again.
+    con.execute(
+        "create or replace temp view typed_rows as "
+        f"select * from store.{table} where day between '{first.isoformat()}'::date "
+        f"and '{last.isoformat()}'::date "
+        "union all by name select * from _undated"
+    )
+    return int(con.sql("select count(*) from typed_rows").fetchall()[0][0])
+
+
+def drop_typed_rows(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("drop view if exists typed_rows")
+    con.execute("drop table if exists _undated")
