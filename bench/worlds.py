@@ -1,10 +1,12 @@
 """Seeded worlds for the bench, generated once and reused.
 
 A world lives in `<root>/bench-<accounts>/` with a small manifest (`bench-manifest.json`: size,
-seed, dirty rate, a fingerprint of the generator's source, row counts). It is reused when the
-manifest matches and every table file is present; otherwise it is generated again (by `sybil
-generate` in a child process, so the generator's memory never lingers in the bench's). The
-manifest is written last, so a world whose generation was interrupted is never reused.
+seed, dirty rate, chunk size, a fingerprint of the generator's source, row counts). It is reused
+when the manifest matches and every table is present; otherwise it is generated again (by `sybil
+generate` in a child process, so the generator's memory never lingers in the bench's). Worlds
+above `CHUNK_ACCOUNTS` are generated in chunks of about that size (the 10M world in ten, at the
+memory of one), their tables folders of one Parquet file per chunk. The manifest is written
+last, so a world whose generation was interrupted is never reused.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "bench-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: chunk_accounts; tables may be folders of parts
+CHUNK_ACCOUNTS = 1_000_000
 _SYNTH = Path(__file__).resolve().parent.parent / "sybil" / "synth"
 
 
@@ -47,7 +50,11 @@ def generator_fingerprint(synth_dir: Path = _SYNTH) -> str:
 
 
 def wanted_manifest(
-    accounts: int, seed: int, dirty_rate: float, fingerprint: str
+    accounts: int,
+    seed: int,
+    dirty_rate: float,
+    fingerprint: str,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
 ) -> dict[str, Any]:
     return {
         "version": MANIFEST_VERSION,
@@ -55,8 +62,17 @@ def wanted_manifest(
         "seed": seed,
         "dirty_rate": dirty_rate,
         "format": "parquet",
+        "chunk_accounts": chunk_accounts,
         "generator": fingerprint,
     }
+
+
+def _table_present(path: Path, table: str) -> bool:
+    """One Parquet file, or a folder of Parquet parts (a world generated in chunks)."""
+    folder = path / table
+    return (path / f"{table}.parquet").is_file() or (
+        folder.is_dir() and any(folder.glob("*.parquet"))
+    )
 
 
 def reusable(path: Path, wanted: dict[str, Any]) -> dict[str, Any] | None:
@@ -72,7 +88,7 @@ def reusable(path: Path, wanted: dict[str, Any]) -> dict[str, Any] | None:
     rows = manifest.get("rows")
     if not isinstance(rows, dict) or not rows:
         return None
-    if not all((path / f"{table}.parquet").is_file() for table in rows):
+    if not all(_table_present(path, table) for table in rows):
         return None
     return manifest
 
@@ -84,17 +100,22 @@ def ensure_world(
     seed: int,
     dirty_rate: float = 0.001,
     fingerprint: str | None = None,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
     log: Any = print,
 ) -> World:
     """The world of `accounts` accounts under `root`, generated unless a matching one is there."""
     path = root / f"bench-{accounts}"
-    wanted = wanted_manifest(accounts, seed, dirty_rate, fingerprint or generator_fingerprint())
+    wanted = wanted_manifest(
+        accounts, seed, dirty_rate, fingerprint or generator_fingerprint(), chunk_accounts
+    )
     manifest = reusable(path, wanted)
     if manifest is not None:
         log(f"  world {path}: reused (seed {seed})")
         return World(path, accounts, seed, dict(manifest["rows"]), True, 0.0)
     (path / MANIFEST).unlink(missing_ok=True)
-    log(f"  world {path}: generating {accounts:,} accounts (seed {seed})")
+    chunks = -(-accounts // chunk_accounts)
+    how = f", {chunks} chunks" if chunks > 1 else ""
+    log(f"  world {path}: generating {accounts:,} accounts (seed {seed}{how})")
     started = time.perf_counter()
     subprocess.run(
         [
@@ -110,6 +131,8 @@ def ensure_world(
             str(seed),
             "--dirty-rate",
             str(dirty_rate),
+            "--chunk-accounts",
+            str(chunk_accounts),
         ],
         check=True,
         stdout=subprocess.DEVNULL,
@@ -123,9 +146,16 @@ def ensure_world(
 
 
 def count_rows(path: Path) -> dict[str, int]:
-    """Rows per table file of a generated world (from the Parquet footers)."""
+    """Rows per table of a generated world, a file or a folder of parts (from the Parquet
+    footers)."""
     import pyarrow.parquet as pq
 
-    return {
-        p.stem: int(pq.ParquetFile(p).metadata.num_rows) for p in sorted(path.glob("*.parquet"))
-    }
+    def rows(p: Path) -> int:
+        return int(pq.ParquetFile(p).metadata.num_rows)
+
+    counts = {p.stem: rows(p) for p in sorted(path.glob("*.parquet"))}
+    for folder in sorted(p for p in path.iterdir() if p.is_dir() and p.name[0] != "."):
+        parts = sorted(folder.glob("*.parquet"))
+        if parts:
+            counts[folder.name] = sum(rows(p) for p in parts)
+    return dict(sorted(counts.items()))

@@ -32,6 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="share of malformed rows mixed in, to exercise quarantine",
     )
     gen.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    gen.add_argument(
+        "--chunk-accounts",
+        type=int,
+        default=None,
+        help="a bigger world is generated as independent chunks of about this many accounts, one "
+        "at a time (Parquet tables become folders of one file per chunk; default 1,000,000)",
+    )
 
     cut = sub.add_parser(
         "cut", help="a Parquet world as of an earlier time (to replay runs day by day)"
@@ -146,15 +153,23 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from sybil.generate import write_world
+    from sybil.generate import DEFAULT_CHUNK_ACCOUNTS, write_world
 
+    chunk = DEFAULT_CHUNK_ACCOUNTS if args.chunk_accounts is None else args.chunk_accounts
     started = time.perf_counter()
     counts = write_world(
-        args.out, args.accounts, seed=args.seed, dirty_rate=args.dirty_rate, fmt=args.format
+        args.out,
+        args.accounts,
+        seed=args.seed,
+        dirty_rate=args.dirty_rate,
+        fmt=args.format,
+        chunk_accounts=chunk,
     )
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
-    print(f"generated {args.out} in {elapsed:.1f} s: {summary}")
+    chunks = -(-args.accounts // chunk)
+    how = f" ({chunks} chunks)" if chunks > 1 else ""
+    print(f"generated {args.out}{how} in {elapsed:.1f} s: {summary}")
     return 0
 
 

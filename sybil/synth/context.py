@@ -54,9 +54,32 @@ BUSINESS = np.array(
 BUSINESS /= BUSINESS.sum()
 
 
+PUBLIC_TEMPLATES = 40
+
+
+def public_template_means(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Mean input and output tokens of the popular public templates."""
+    k = PUBLIC_TEMPLATES
+    return np.exp(rng.uniform(5.5, 8.0, k)), np.exp(rng.uniform(5.0, 6.5, k))
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What one chunk of a world generated in chunks (`sybil.synth.chunks`) takes from the world:
+    the public templates (the same in every chunk, as in one world) and its payment ids' place in
+    the world's one sequence."""
+
+    public_text: np.ndarray
+    public_in: np.ndarray
+    public_out: np.ndarray
+    payment_salt: int
+    payment_offset: int  # payment ids of earlier chunks
+
+
 @dataclass
 class Ctx:
-    """Random stream, identifier tables and world-level shared pools of one generated world."""
+    """Random stream, identifier tables and world-level shared pools of one generated world (or
+    of one chunk of it, with `shared`)."""
 
     rng: np.random.Generator
     n: int
@@ -69,6 +92,7 @@ class Ctx:
     hour_pools: list[np.ndarray] = field(default_factory=list)
     org_domains: set[str] = field(default_factory=set)  # taken by companies and campuses
     next_group: int = 0
+    shared: Shared | None = None
 
     def __post_init__(self) -> None:
         self._carrier_pools()
@@ -107,13 +131,16 @@ class Ctx:
 
     def _public_templates(self) -> None:
         """Popular public tool templates (IDE plugins, chat UIs) shared by thousands."""
-        k = 40
-        start = self.reg.templates.new(
-            k,
-            in_mean=np.exp(self.rng.uniform(5.5, 8.0, k)),
-            out_mean=np.exp(self.rng.uniform(5.0, 6.5, k)),
-        )[0]
-        self.public_tpl = (int(start), k)
+        k = PUBLIC_TEMPLATES
+        if self.shared is None:
+            in_mean, out_mean = public_template_means(self.rng)
+        else:
+            in_mean, out_mean = self.shared.public_in, self.shared.public_out
+        start = int(self.reg.templates.new(k, in_mean=in_mean, out_mean=out_mean)[0])
+        if self.shared is not None:
+            for i, text in enumerate(self.shared.public_text):
+                self.reg.templates.fixed[start + i] = str(text)
+        self.public_tpl = (start, k)
         w = 1.0 / np.arange(1, k + 1) ** 1.1
         self.public_w = w / w.sum()
 

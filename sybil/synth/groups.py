@@ -71,6 +71,20 @@ _LEGAL = {"US": "Inc", "CA": "Inc", "GB": "Ltd", "DE": "GmbH", "FR": "SAS", "NL"
 _LEGAL.update({"IN": "Pvt Ltd", "ES": "S.L."})
 
 
+def _claim(ctx: Ctx, domains: np.ndarray) -> np.ndarray:
+    """The domains, each renamed (2, 3, ... before the first dot) if the world already has it,
+    and now taken (`ctx.org_domains`, carried across the chunks of a world)."""
+    for i, d in enumerate(domains):  # one loop step per company or campus
+        head, _, tail = d.partition(".")
+        j = 1
+        while d in ctx.org_domains:
+            j += 1
+            d = f"{head}{j}.{tail}"
+        domains[i] = d
+        ctx.org_domains.add(d)
+    return domains
+
+
 def org_domains(ctx: Ctx, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Company domains like acmeanalytics.com, the company's country and its legal name.
 
@@ -81,15 +95,7 @@ def org_domains(ctx: Ctx, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b = np.array(pools.ORG_WORDS_B, dtype=object)
     t = np.array(_TLDS, dtype=object)
     ia, ib, it = _unique_names(ctx, k, [a, b, t], [np.ones(len(a)), np.ones(len(b)), _TLD_W])
-    domains = _dedupe_suffix(a[ia] + b[ib] + "." + t[it])
-    for i, d in enumerate(domains):  # one loop step per company
-        head, _, tail = d.partition(".")
-        j = 1
-        while d in ctx.org_domains:
-            j += 1
-            d = f"{head}{j}.{tail}"
-        domains[i] = d
-        ctx.org_domains.add(d)
+    domains = _claim(ctx, _dedupe_suffix(a[ia] + b[ib] + "." + t[it]))
     countries = countries_for(ctx.rng, k, only=("US", "GB", "DE", "FR", "NL", "CA", "IN", "ES"))
     for tld, code in _TLD_COUNTRY.items():
         countries[t[it] == tld] = code
@@ -294,7 +300,7 @@ def _universities(ctx: Ctx, countries: np.ndarray) -> tuple[np.ndarray, np.ndarr
         )
         domains[rows] = [form.format(w=w) for form, w in zip(f[iform], words[iw], strict=True)]
         asn[rows] = rng.choice([ASN_POS[a] for a in asns], len(rows))
-    return _dedupe_suffix(domains), asn
+    return _claim(ctx, _dedupe_suffix(domains)), asn
 
 
 def campuses(ctx: Ctx, sizes: np.ndarray) -> Chunk:

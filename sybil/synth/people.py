@@ -245,25 +245,84 @@ def gmail_key() -> pl.Expr:
     return pl.concat_str([local, dom], separator="@")
 
 
+def mailbox_hashes(emails: pl.Series) -> np.ndarray:
+    """Sorted 64-bit hashes of the mailboxes (`gmail_key`) of an email column, nulls left out:
+    what the chunks of a world pass on to keep their mailboxes apart (see `finalize_emails`)."""
+    keys = pl.DataFrame({"email": emails}).select(gmail_key()).to_series().drop_nulls()
+    return np.unique(keys.hash(seed=0).to_numpy())
+
+
+def _held(keys: pl.Series, taken: np.ndarray) -> np.ndarray:
+    """Rows whose mailbox key is among `taken` (sorted `mailbox_hashes`)."""
+    h = keys.hash(seed=0).to_numpy()
+    pos = np.minimum(np.searchsorted(taken, h), max(len(taken) - 1, 0))
+    return taken[pos] == h if len(taken) else np.zeros(len(h), dtype=bool)
+
+
+def _append_digits(
+    rng: np.random.Generator, out: pl.Series, keys: pl.Series, rows: np.ndarray, per_key: bool
+) -> tuple[pl.Series, pl.Series]:
+    """Digits appended to the local part (before any +tag) of `rows`; with `per_key`, the same
+    digits for rows of one mailbox, so a farm's variants of it stay one mailbox."""
+    if per_key:
+        _, which = np.unique(keys.gather(rows).to_numpy().astype(str), return_inverse=True)
+        numbers = rng.integers(10, 10_000, int(which.max()) + 1)[which]
+    else:
+        numbers = rng.integers(10, 10_000, len(rows))
+    patched = (
+        pl.DataFrame({"e": out.gather(rows), "d": pl.Series(numbers).cast(pl.String)})
+        .select(
+            pl.concat_str(
+                pl.col("e").str.extract(r"^([^@+]*)", 1),
+                pl.col("d"),
+                pl.col("e").str.extract(r"^[^@+]*(.*)$", 1),
+            )
+        )
+        .to_series()
+    )
+    new_keys = pl.DataFrame({"email": patched}).select(gmail_key()).to_series()
+    return out.scatter(rows, patched), keys.scatter(rows, new_keys)
+
+
 def finalize_emails(
-    rng: np.random.Generator, emails: pl.Series, protected: np.ndarray
+    rng: np.random.Generator,
+    emails: pl.Series,
+    protected: np.ndarray,
+    taken: np.ndarray | None = None,
 ) -> pl.Series:
     """Make mailboxes unique (as a provider enforces), then add typing noise (case, spaces).
 
     Protected rows (a farm's deliberate aliases) may share a mailbox with each other; any other
     row that collides gets digits appended, as a person would when the name is taken.
+
+    `taken` (sorted `mailbox_hashes`) are the mailboxes of earlier chunks of the same world: no
+    row gets one of them, not even a protected one (a farm's mailbox then gets digits, the same
+    for all its variants), so no mailbox links accounts of two chunks.
     """
     out = emails.clone()
     keys = pl.DataFrame({"email": out}).select(gmail_key()).to_series()
+    for _ in range(8 if taken is not None else 0):
+        rows = np.flatnonzero(protected & _held(keys, taken))
+        if len(rows) == 0:
+            break
+        out, keys = _append_digits(rng, out, keys, rows, per_key=True)
     prot = pl.Series(protected)
     prot_keys = keys.filter(prot).unique()
     order = np.argsort(~protected, kind="stable")  # protected rows claim their mailbox first
     for _ in range(8):
         later = np.zeros(len(out), dtype=bool)
         later[order] = ~keys.gather(order).is_first_distinct().to_numpy()
-        bad = np.flatnonzero(~protected & (later | keys.is_in(prot_keys).to_numpy()))
+        clash = later | keys.is_in(prot_keys).to_numpy()
+        if taken is not None:
+            clash |= _held(keys, taken)
+        bad = np.flatnonzero(~protected & clash)
         if len(bad) == 0:
             break
+        if taken is not None:  # a chunk: digits before any +tag, so that the mailbox changes
+            out, keys = _append_digits(rng, out, keys, bad, per_key=False)
+            continue
+        # One world: digits before the @ (unchanged so that its worlds stay the same; after a
+        # +tag they leave the mailbox as it was).
         digits = pl.Series(rng.integers(10, 10_000, len(bad))).cast(pl.String)
         patched = (
             pl.DataFrame({"e": out.gather(bad), "d": digits})

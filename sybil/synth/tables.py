@@ -350,10 +350,17 @@ def payments(ctx: Ctx, t: Tables, acc: pl.DataFrame, a: dict[str, np.ndarray]) -
 
 
 def _payment_ids(ctx: Ctx, m: int) -> pl.Series:
-    """Unique random-looking ids: an odd multiplier is a bijection modulo 2^48."""
+    """Unique random-looking ids: an odd multiplier is a bijection modulo 2^48.
+
+    A chunk of a world numbers its payments after those of earlier chunks, with the world's salt,
+    so ids stay unique across chunks.
+    """
+    salt, first = ctx.rng.integers(0, 1 << 40), 0
+    if ctx.shared is not None:
+        salt, first = ctx.shared.payment_salt, ctx.shared.payment_offset
     code = (
-        np.arange(m, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        + np.uint64(ctx.rng.integers(0, 1 << 40))
+        (np.arange(m, dtype=np.uint64) + np.uint64(first)) * np.uint64(0x9E3779B97F4A7C15)
+        + np.uint64(salt)
     ) & np.uint64((1 << 48) - 1)
     code = code.astype(np.int64)
     parts = [HEX16.gather((code >> sh) & 0xFFFF).str.zfill(4) for sh in (32, 16, 0)]

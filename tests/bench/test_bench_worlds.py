@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from bench import worlds
@@ -32,7 +33,15 @@ def test_a_matching_world_is_reusable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"seed": 8}, {"accounts": 2000}, {"generator": "def"}, {"dirty_rate": 0.0}, {"rows": {}}],
+    [
+        {"seed": 8},
+        {"accounts": 2000},
+        {"generator": "def"},
+        {"dirty_rate": 0.0},
+        {"rows": {}},
+        {"chunk_accounts": 500},
+        {"version": 1},
+    ],
 )
 def test_a_world_made_otherwise_is_not_reused(tmp_path: Path, change: dict[str, object]) -> None:
     _fake_world(tmp_path / "w", **change)
@@ -47,6 +56,23 @@ def test_a_world_missing_a_table_or_its_manifest_is_not_reused(tmp_path: Path) -
     (tmp_path / "v" / worlds.MANIFEST).write_text("{not json")
     assert worlds.reusable(tmp_path / "v", WANTED) is None
     assert worlds.reusable(tmp_path / "absent", WANTED) is None
+
+
+def test_a_world_of_chunks_is_reusable_and_counted_by_its_parts(tmp_path: Path) -> None:
+    world = tmp_path / "w"
+    world.mkdir()
+    pl.DataFrame({"account_id": ["a", "b", "c"]}).write_parquet(world / "truth.parquet")
+    (world / "signups").mkdir()
+    for i, n in enumerate((2, 1, 4)):
+        frame = pl.DataFrame({"account_id": [f"x{i}"] * n})
+        frame.write_parquet(world / "signups" / f"part-{i:05d}.parquet")
+    assert worlds.count_rows(world) == {"signups": 7, "truth": 3}
+    manifest = {**WANTED, "rows": worlds.count_rows(world)}
+    (world / worlds.MANIFEST).write_text(json.dumps(manifest))
+    assert worlds.reusable(world, WANTED) is not None
+    for part in (world / "signups").iterdir():
+        part.unlink()
+    assert worlds.reusable(world, WANTED) is None  # an empty folder is no table
 
 
 def test_the_generator_fingerprint_follows_its_source(tmp_path: Path) -> None:
@@ -67,6 +93,17 @@ def test_ensure_world_generates_once_then_reuses(tmp_path: Path) -> None:
     assert second.rows == first.rows
     third = worlds.ensure_world(tmp_path, 500, seed=4, log=lambda _: None)
     assert not third.reused  # another seed: generated again in the same folder
+
+
+def test_ensure_world_generates_a_big_world_in_chunks(tmp_path: Path) -> None:
+    world = worlds.ensure_world(tmp_path, 2000, seed=3, chunk_accounts=1000, log=lambda _: None)
+    assert not world.reused
+    assert world.rows["truth"] == 2000
+    assert world.truth.is_file()
+    assert len(list((world.path / "signups").glob("part-*.parquet"))) == 2
+    again = worlds.ensure_world(tmp_path, 2000, seed=3, chunk_accounts=1000, log=lambda _: None)
+    assert again.reused
+    assert again.rows == world.rows
 
 
 def test_run_measured_reports_peak_memory_and_samples(tmp_path: Path) -> None:
