@@ -35,6 +35,14 @@ STAGE_ORDER = (
 )
 
 
+NEXT_DAY_NOTE = (
+    "The daily run (`make bench BENCH_ARGS='--systems next_day --merge'`): the world cut into "
+    "daily drops; the full run types every day from an empty work folder, the next-day run "
+    "finds the days before the last one in its store (`bench/next_day.py`). Both publish the "
+    "same tables but for the cluster history."
+)
+
+
 def seconds(value: float | None) -> str:
     if value is None:
         return "–"
@@ -256,6 +264,49 @@ def top_steps(results: dict[str, Any], n: int = 5) -> list[str]:
     ]
 
 
+def next_day_table(results: dict[str, Any]) -> list[str]:
+    """The daily run (bench/next_day.py): the whole world typed from nothing against the run that
+    finds the days before the last one in the store."""
+    rows = []
+    for entry in results.get("sizes", []):
+        nd = entry.get("systems", {}).get("next_day")
+        if not nd:
+            continue
+        cold, warm = nd.get("cold", {}), nd.get("next_day", {})
+        staging = [_stage({"systems": {"pipeline": f}}, "staging") or {} for f in (cold, warm)]
+        differing = nd.get("differing_tables")
+        rows.append(
+            [
+                f"{entry['accounts']:,}",
+                seconds(cold.get("wall_seconds")),
+                seconds(warm.get("wall_seconds")),
+                ratio(nd.get("next_day_over_cold_time")),
+                seconds(staging[0].get("wall_seconds")),
+                seconds(staging[1].get("wall_seconds")),
+                gigabytes(warm.get("peak_rss_bytes")),
+                f"{nd.get('days_typed_by_next_day', 0)}",
+                "none" if differing == [] else ", ".join(differing or ["–"]),
+            ]
+        )
+    if not rows:
+        return []
+    return _table(
+        [
+            "accounts",
+            "full run",
+            "next-day run",
+            "next-day / full",
+            "staging, full",
+            "staging, next day",
+            "next-day peak RSS",
+            "days typed",
+            "tables differing",
+        ],
+        rows,
+        "rrrrrrrrl",
+    )
+
+
 def scaling_table(results: dict[str, Any]) -> list[str]:
     rows = []
     for s in results.get("scaling", []):
@@ -390,6 +441,9 @@ def render_markdown(results: dict[str, Any]) -> str:
     top = top_steps(results)
     if top:
         lines += [*top, ""]
+    daily = next_day_table(results)
+    if daily:
+        lines += ["## The next-day run", "", NEXT_DAY_NOTE, "", *daily, ""]
     scale = scaling_table(results)
     if scale:
         lines += ["## Scaling", "", *scale, ""]
@@ -404,10 +458,13 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 
 def readme_block(results: dict[str, Any]) -> str:
-    """The README's part: machine, side by side, stages, targets."""
+    """The README's part: machine, side by side, stages, the next-day run, targets."""
     lines = [README_START, machine_line(results), ""]
     lines += [*side_by_side(results), ""]
     lines += [*stage_table(results), ""]
+    daily = next_day_table(results)
+    if daily:
+        lines += [NEXT_DAY_NOTE, "", *daily, ""]
     targets = targets_table(results)
     if targets:
         lines += [*targets, ""]

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from typing import Any
 
 from bench import stages as st
 from bench.measure import Measurement, run_measured
+from bench.next_day import run_next_day
 from bench.report import render_markdown, update_readme
 from bench.worlds import World, ensure_world
 from pipelines.settings import DEFAULT_MEMORY_LIMIT
@@ -49,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_10m and TEN_MILLION not in sizes:
         sizes.append(TEN_MILLION)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = set(systems) - {"pipeline", "floor", "splink", "baseline"}
+    unknown = set(systems) - {"pipeline", "floor", "splink", "baseline", "next_day"}
     if unknown:
         print(f"bench: unknown system(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
@@ -73,14 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sizes": [],
     }
     if args.merge and args.json.is_file():
-        results["sizes"] = [
-            s
-            for s in json.loads(args.json.read_text()).get("sizes", [])
-            if s["accounts"] not in sizes
-        ]
+        results["sizes"] = json.loads(args.json.read_text()).get("sizes", [])
     for n in sorted(sizes):
         print(f"bench: {n:,} accounts")
         entry = bench_size(n, args, systems)
+        if args.merge:  # keep the systems not run this time
+            before = next((s for s in results["sizes"] if s["accounts"] == n), None)
+            if before is not None:
+                entry["systems"] = {**before.get("systems", {}), **entry["systems"]}
+                entry = {**before, **entry, "ratios": ratios(entry["systems"])}
         results["sizes"] = sorted(
             [s for s in results["sizes"] if s["accounts"] != n] + [entry],
             key=lambda s: s["accounts"],
@@ -105,7 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--with-10m", action="store_true", help="add the 10M-account world")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--systems", default="pipeline,floor,baseline,splink")
+    p.add_argument(
+        "--systems",
+        default="pipeline,floor,baseline,splink",
+        help="any of pipeline, floor, baseline, splink, next_day (bench/next_day.py)",
+    )
     p.add_argument("--no-splink", action="store_true")
     p.add_argument(
         "--memory-limit", default=os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
@@ -151,6 +158,8 @@ def bench_size(n: int, args: argparse.Namespace, systems: Sequence[str]) -> dict
     if "pipeline" in systems:
         child_out = logs / "pipeline.json"
         child_out.unlink(missing_ok=True)
+        # A full run from nothing: the store of typed days a previous bench left goes too.
+        shutil.rmtree(work / "warehouse.work", ignore_errors=True)
         m, load = _run(
             "pipeline",
             [
@@ -229,6 +238,16 @@ def bench_size(n: int, args: argparse.Namespace, systems: Sequence[str]) -> dict
         )
         out["splink"] = system_figures(m, _load(child_out), load)
         out["splink"]["blocking"] = blocking_pairs(world.path)
+    if "next_day" in systems:
+        out["next_day"] = run_next_day(
+            world,
+            work / "next_day",
+            logs / "next_day",
+            common,
+            args.timeout,
+            _run,
+            pipeline_figures,
+        )
     entry["ratios"] = ratios(out)
     return entry
 

@@ -12,7 +12,7 @@ import dagster as dg
 
 from pipelines import workdir
 from pipelines.definitions import build_definitions
-from pipelines.partitions import run_tags
+from pipelines.partitions import planned_events_by_range, run_tags
 from pipelines.settings import Settings
 from sybil.progress import StepProgress
 from sybil.warehouse import published
@@ -82,13 +82,14 @@ def _execute(
         run_id = str(uuid.uuid4())  # Dagster's own run ids are uuid4 too
         if progress:
             instance.add_event_listener(run_id, StepProgress(progress, len(job.nodes)))
-        result = job.execute_in_process(
-            run_config=config,
-            instance=instance,
-            raise_on_error=False,
-            run_id=run_id,
-            tags=tags,
-        )
+        with planned_events_by_range():
+            result = job.execute_in_process(
+                run_config=config,
+                instance=instance,
+                raise_on_error=False,
+                run_id=run_id,
+                tags=tags,
+            )
         seconds = time.perf_counter() - started
         step_spans = {
             stat.step_key: (stat.start_time or 0.0, stat.end_time or stat.start_time or 0.0)
