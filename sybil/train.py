@@ -52,7 +52,7 @@ def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None =
     """Materialize every asset up to `scoring.cluster_features` (nothing is published); returns
     the work database that holds the tables."""
     from pipelines.definitions import ALL_ASSETS
-    from pipelines.partitions import run_tags
+    from pipelines.partitions import planned_events_by_range, run_tags
     from pipelines.resources import build_resources
     from pipelines.settings import Settings
 
@@ -62,7 +62,7 @@ def run_to_features(raw_dir: Path, warehouse: Path, *, run_config: dict | None =
     resources = build_resources(settings)
     selection = dg.AssetSelection.assets(["scoring", "cluster_features"]).upstream()
     config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, **(run_config or {})}
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.DagsterInstance.ephemeral() as instance, planned_events_by_range():
         result = dg.materialize(
             ALL_ASSETS,
             selection=selection,
