@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-POINTS = ("edges", "publish:snapshot", "publish:commit")
+POINTS = ("store", "edges", "publish:snapshot", "publish:commit")
 
 
 def reached(point: str) -> None:

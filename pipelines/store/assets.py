@@ -6,6 +6,7 @@ import warnings
 
 import dagster as dg
 
+from pipelines import faults
 from pipelines.partitions import DAILY, key_range
 from pipelines.resources import Warehouse
 from pipelines.staging.days import EVENT_TABLES, load_days
@@ -38,6 +39,7 @@ def _define(table: str) -> dg.AssetsDefinition:
         start, end = key_range(context)
         with warehouse.connect() as con:
             loaded = load_days(con, table, start, end, context.run.run_id)
+        faults.reached("store")  # the day's rows committed, the run not yet published
         # A range of days is one materialization per day with these figures, which are the
         # run's (each day's rows are in store.partitions).
         return dg.MaterializeResult(

@@ -152,7 +152,7 @@ def assert_next_run_completes(world: Path, root: Path, baseline: Path) -> None:
 
 
 @pytest.mark.parametrize("iteration", ITERATIONS)
-@pytest.mark.parametrize("point", ["edges", "publish:snapshot", "publish:commit"])
+@pytest.mark.parametrize("point", ["store", "edges", "publish:snapshot", "publish:commit"])
 def test_kill_at_a_stage_keeps_the_previous_result(world, baseline, tmp_path, point, iteration):
     root = tmp_path / "root"
     shutil.copytree(baseline, root)
