@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.settings import Settings
 from pipelines.sql import load_macros, set_hmac_key
 
 # Keyed hashes need a secret; tests share one fixed value so that runs compare byte for byte
@@ -26,6 +27,18 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     set_hmac_key(connection, TEST_SECRET.encode())
     yield connection
     connection.close()
+
+
+def run_settings(raw: Path, root: Path, warehouse: str = "warehouse.duckdb") -> Settings:
+    """Settings of a small test run: input `raw`, warehouse and exports in `root`, 2 GB and
+    2 threads for DuckDB."""
+    return Settings(
+        raw_dir=raw,
+        warehouse=root / warehouse,
+        exports=root / "exports",
+        memory_limit="2GB",
+        threads=2,
+    )
 
 
 def publish_checks_after(warehouse: Path, tmp_path: Path, tamper: str) -> dict:

@@ -28,6 +28,7 @@ from pipelines.settings import Settings
 from sybil.generate import write_world
 from sybil.runner import run_pipeline
 from sybil.warehouse import published, table_checksums
+from tests.conftest import run_settings
 
 pytestmark = [pytest.mark.stress, pytest.mark.integration, pytest.mark.slow]
 
@@ -37,13 +38,7 @@ PROBE = Path(__file__).with_name("probe_reader.py")
 
 
 def settings_for(raw: Path, root: Path) -> Settings:
-    return Settings(
-        raw_dir=raw,
-        warehouse=root / "w.duckdb",
-        exports=root / "exports",
-        memory_limit="2GB",
-        threads=2,
-    )
+    return run_settings(raw, root, "w.duckdb")
 
 
 def sha(path: Path) -> str:

@@ -35,20 +35,14 @@ from sybil.cut import cut_world
 from sybil.generate import write_world
 from sybil.runner import run_pipeline
 from sybil.warehouse import table_checksums
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, run_settings
 
 ACCOUNTS = 2000
 CUT = datetime(2026, 11, 12, tzinfo=UTC)  # day 1 holds everything before this
 
 
 def settings_for(raw: Path, root: Path) -> Settings:
-    return Settings(
-        raw_dir=raw,
-        warehouse=root / "warehouse.duckdb",
-        exports=root / "exports",
-        memory_limit="2GB",
-        threads=2,
-    )
+    return run_settings(raw, root)
 
 
 def checksums(path: Path) -> dict[str, tuple[int, str]]:

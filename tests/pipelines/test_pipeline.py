@@ -16,7 +16,7 @@ from pipelines.resources import build_resources
 from pipelines.settings import Settings
 from sybil.generate import write_world
 from sybil.runner import run_pipeline
-from tests.conftest import publish_checks_after
+from tests.conftest import publish_checks_after, run_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,13 +32,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def settings_for(raw: Path, root: Path) -> Settings:
-    return Settings(
-        raw_dir=raw,
-        warehouse=root / "warehouse.duckdb",
-        exports=root / "exports",
-        memory_limit="2GB",
-        threads=2,
-    )
+    return run_settings(raw, root)
 
 
 @pytest.fixture(scope="module")
