@@ -49,7 +49,7 @@ def _write_by_day(
     )
     con.execute(
         f"copy (select *, {day} as _day from ("
-        "select *, file_row_number as _source_row "
+        "select * exclude (file_row_number), file_row_number as _source_row "
         f"from read_parquet($path, file_row_number = true) where {where})) "
         "to $target (format parquet, partition_by (_day), write_partition_columns false, "
         "overwrite_or_ignore true)",
@@ -60,7 +60,9 @@ def _write_by_day(
         target = folder / f"{part.name.removeprefix('_day=')}.parquet"
         # Writer threads split a day into files in no set order: the source order is restored.
         con.execute(
-            "copy (select * exclude (_source_row) from read_parquet($files) order by _source_row)"
+            "copy (select * exclude (_source_row) "
+            "from read_parquet($files, hive_partitioning = false)"
+            " order by _source_row)"
             " to $target (format parquet, compression zstd)",
             {"files": [str(f) for f in sorted(part.glob("*.parquet"))], "target": str(target)},
         )
