@@ -120,6 +120,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     becomes an empty table."""
     target = f"raw.{table.name}"
     malformed = f"raw.{table.name}_malformed"
+    # Fingerprints of the previous input's days (pipelines/staging/days.py) are not this one's.
+    con.execute(f"drop table if exists raw.{table.name}_days")
     con.execute(
         f"create or replace table {malformed} (line bigint, column_name varchar, "
         "error_type varchar, csv_line varchar)"

@@ -85,33 +85,66 @@ def _check(table: str) -> str:
     return EVENT_TABLES[table]
 
 
+def _time_cast(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The SQL type of `raw.<table>`'s time column when it is a timestamp (Parquet), else None."""
+    kind = con.sql(
+        "select data_type from duckdb_columns() where database_name = 'raw' "
+        "and table_name = $t and column_name = $c",
+        params={"t": table, "c": _check(table)},
+    ).fetchall()
+    return {"TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(
+        str(kind[0][0]) if kind else ""
+    )
+
+
 def _dated(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """SQL: the raw row's day is between $first and $last. On a timestamp column (Parquet) a
     plain range on the column comes first, so that files and row groups of other days are
     skipped by their min/max statistics (a drop of one file per day reads one file)."""
     column = _check(table)
-    kind = con.sql(
-        "select data_type from duckdb_columns() where database_name = 'raw' "
-        "and table_name = $t and column_name = $c",
-        params={"t": table, "c": column},
-    ).fetchall()
     dated = f"event_day({column}) between $first and $last"
-    cast = {"TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(
-        str(kind[0][0]) if kind else ""
-    )
+    cast = _time_cast(con, table)
     if cast is None:
         return dated
     return f"{column} >= $first::{cast} and {column} < ($last + 1)::{cast} and {dated}"
 
 
+def _undated(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL: the raw row has no day between $first and $last (the complement of `_dated`). On a
+    timestamp column that is exactly "null or outside the range" ($first..$last lies within
+    the plausible years), which min/max statistics can answer for whole files."""
+    column = _check(table)
+    cast = _time_cast(con, table)
+    if cast is None:
+        return f"not coalesce({_dated(con, table)}, false)"
+    return f"({column} is null or {column} < $first::{cast} or {column} >= ($last + 1)::{cast})"
+
+
 def input_days(
     con: duckdb.DuckDBPyConnection, table: str, first: date, last: date
 ) -> list[tuple[date, int, int]]:
-    """(day, rows, fingerprint) of each day of `raw.<table>` between first and last."""
-    column = _check(table)
+    """(day, rows, fingerprint) of each day of `raw.<table>` between first and last.
+
+    Every day's fingerprint is computed in one pass over the input and kept in
+    `raw.<table>_days`, which loading the input again drops: the partition step and the staging
+    step of a run read the input for it once."""
+    _check(table)
+    cache = f"raw.{table}_days"
+    found = con.sql(
+        "select count(*) from duckdb_tables() where database_name = 'raw' and table_name = $t",
+        params={"t": f"{table}_days"},
+    ).fetchall()[0][0]
+    if not found:
+        column = EVENT_TABLES[table]
+        con.execute(
+            f"create table {cache} as "
+            f"select event_day({column}) as day, count(*) as rows, bit_xor(hash(r)) as fingerprint "
+            f"from raw.{table} as r where {_dated(con, table)} group by day",
+            {"first": FIRST_DAY, "last": last_day()},
+        )
     rows = con.sql(
-        f"select event_day({column}) as day, count(*), bit_xor(hash(r)) "
-        f"from raw.{table} as r where {_dated(con, table)} group by day order by day",
+        f"select day, rows, fingerprint from {cache} where day between $first and $last "
+        "order by day",
         params={"first": first, "last": last},
     ).fetchall()
     return [(d, int(n), int(f)) for d, n, f in rows]
@@ -227,7 +260,7 @@ def typed_rows(
             "the sensor do it)"
         )
     params = {"first": first, "last": last}
-    typed = _read_raw_rows(con, table, f"not coalesce({_dated(con, table)}, false)", params)
+    typed = _read_raw_rows(con, table, _undated(con, table), params)
     con.execute(f"create or replace temp table _undated as {typed}")
     _drop_raw_rows(con)
     con.execute(f"create table if not exists store.{table} as select * from _undated limit 0")
