@@ -158,3 +158,45 @@ def test_update_readme_without_markers_says_so(tmp_path: Path) -> None:
     readme.write_text("# Title\n")
     with pytest.raises(ValueError, match="bench:start"):
         update_readme(readme, _results())
+
+
+def test_the_next_day_run_has_its_own_table():
+    results = _results()
+    full, daily = _pipeline(300.0, 4e9, 100, 10), _pipeline(200.0, 4e9, 100, 10)
+    full["stages"].append({"stage": "staging", "seconds": 90.0, "peak_rss_bytes": 4e9})
+    daily["stages"].append({"stage": "staging", "seconds": 50.0, "peak_rss_bytes": 4e9})
+    results["sizes"][-1]["systems"]["next_day"] = {
+        "cold": full,
+        "next_day": daily,
+        "next_day_over_cold_time": 0.667,
+        "days_typed_by_next_day": 1,
+        "differing_tables": [],
+    }
+    text = render_markdown(results)
+    assert "## The next-day run" in text
+    row = next(line for line in text.splitlines() if "0.67x" in line)
+    assert "300" in row
+    assert "200" in row
+    assert "90.0 s" in row
+    assert "50.0 s" in row
+    assert row.rstrip(" |").endswith("none")
+
+
+def test_next_day_comparison_leaves_cluster_ids_and_history_aside(tmp_path):
+    import duckdb
+
+    from bench.next_day import _differing_tables
+
+    for name, cluster, score in (("a", "C1", 0.5), ("b", "C9", 0.5), ("c", "C1", 0.7)):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        con.execute("create schema published")
+        con.execute(
+            "create table published.clusters as select $c as cluster_id, $s as risk_score",
+            {"c": cluster, "s": score},
+        )
+        con.execute(
+            "create table published.cluster_history as select $c as cluster_id", {"c": cluster}
+        )
+        con.close()
+    assert _differing_tables(tmp_path / "a.duckdb", tmp_path / "b.duckdb") == []
+    assert _differing_tables(tmp_path / "a.duckdb", tmp_path / "c.duckdb") == ["published.clusters"]
