@@ -32,6 +32,7 @@ from bench.measure import Measurement
 from bench.worlds import World
 
 DROPS_MARKER = "drops.json"
+DROPS_VERSION = 2  # bump when `sybil cut --by-day` writes different files
 # What depends on the run before (cluster ids and history): left out of the comparison.
 HISTORY_TABLES = ("published.cluster_history",)
 HISTORY_COLUMNS = (
@@ -54,8 +55,11 @@ def daily_drops(world: World, root: Path) -> tuple[Path, Path, str]:
     manifest = (world.path / "bench-manifest.json").read_text()
     marker = root / DROPS_MARKER
     day1, day2 = root / "day1", root / "day2"
-    if marker.is_file() and json.loads(marker.read_text()).get("world") == manifest:
-        return day1, day2, json.loads(marker.read_text())["last_day"]
+    wanted = {"world": manifest, "version": DROPS_VERSION}
+    if marker.is_file():
+        found = json.loads(marker.read_text())
+        if {k: found.get(k) for k in wanted} == wanted:
+            return day1, day2, found["last_day"]
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     last = _last_day(world.path)
@@ -63,7 +67,7 @@ def daily_drops(world: World, root: Path) -> tuple[Path, Path, str]:
     subprocess.run([*cut, "--out", str(day1), "--until", last.isoformat()], check=True)
     future = (datetime.now(UTC) + timedelta(days=365 * 50)).isoformat()
     subprocess.run([*cut, "--out", str(day2), "--until", future], check=True)
-    marker.write_text(json.dumps({"world": manifest, "last_day": last.date().isoformat()}))
+    marker.write_text(json.dumps({**wanted, "last_day": last.date().isoformat()}))
     return day1, day2, last.date().isoformat()
 
 
