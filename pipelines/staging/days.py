@@ -65,13 +65,19 @@ def code_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `store.partitions` when missing (a read-only store must have it already)."""
+def has_partitions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the attached store has its `partitions` table (a store a run opened but never
+    loaded has not)."""
     found = con.sql(
-        "select 1 from duckdb_tables() where database_name = 'store' "
+        "select count(*) from duckdb_tables() where database_name = 'store' "
         "and schema_name = 'main' and table_name = 'partitions'"
     ).fetchall()
-    if found:
+    return bool(found[0][0])
+
+
+def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `store.partitions` when missing (a read-only store must have it already)."""
+    if has_partitions(con):
         return
     con.execute(
         "create table if not exists store.partitions (table_name varchar, day date, rows bigint, "
