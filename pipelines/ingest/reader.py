@@ -122,6 +122,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     malformed = f"raw.{table.name}_malformed"
     # Fingerprints of the previous input's days (pipelines/staging/days.py) are not this one's.
     con.execute(f"drop table if exists raw.{table.name}_days")
+    _drop(con, target)  # before the table of files its view may read
+    con.execute(f"drop table if exists raw.{table.name}_files")
     con.execute(
         f"create or replace table {malformed} (line bigint, column_name varchar, "
         "error_type varchar, csv_line varchar)"
@@ -185,19 +187,11 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
         if low not in table.columns:
             selected.append((orig, quote_ident(orig), types[orig].upper()))
     if fmt == "parquet":
-        # Numbered in file order: a single file by its own row numbers (no window over the
-        # whole scan), a folder in the sorted order of its files.
-        single = "*" not in path
-        row = "file_row_number + 1" if single else "row_number() over ()"
-        extra = ", file_row_number = true" if single else ""
         columns = ", ".join(f"{expr} as {quote_ident(name)}" for name, expr, _ in selected)
-        view = (
-            f"select ({row})::bigint as _row, {columns} "
-            f"from read_parquet('{_sql_text(path)}', union_by_name = true{extra})"
-        )
         try:
             _drop(con, target)
-            con.execute(f"create view {target} as {view}")
+            numbered = _numbered_parquet(con, table.name, path)
+            con.execute(f"create view {target} as select _row, {columns} from ({numbered})")
             rows = row_count(con, target)
         except duckdb.Error as exc:
             raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
@@ -230,6 +224,39 @@ def _drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
     ).fetchall()
     for (kind,) in found:
         con.execute(f"drop {kind} {target}")
+
+
+def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> str:
+    """The select of a Parquet input's rows with `_row`, numbered in file order: a single file by
+    its own row numbers; a folder's files in sorted order, each from the row after the last of
+    the file before (offsets from the files' metadata, kept in `raw.<name>_files`).
+
+    Numbering each row in its file, rather than with a window over the whole scan, lets a filter
+    on a column skip the files and row groups it excludes by their statistics (a day's partition
+    of a folder with a file per day reads one file) and lets both cores read. The view reads the
+    files listed at ingest: a file added during the run waits for the next run."""
+    if "*" not in path:
+        return (
+            f"select (file_row_number + 1)::bigint as _row, * exclude (file_row_number) "
+            f"from read_parquet('{_sql_text(path)}', union_by_name = true, file_row_number = true)"
+        )
+    files = f"raw.{name}_files"
+    con.execute(
+        f"create or replace table {files} as "
+        "select file_name as file, "
+        "coalesce(sum(num_rows) over (order by file_name rows between unbounded preceding "
+        "and 1 preceding), 0)::bigint as rows_before "
+        "from parquet_file_metadata($path) order by file_name",
+        {"path": path},
+    )
+    listed = [str(r[0]) for r in con.sql(f"select file from {files} order by file").fetchall()]
+    paths = "[" + ", ".join(f"'{_sql_text(f)}'" for f in listed) + "]"
+    return (
+        "select (p.file_row_number + 1 + f.rows_before)::bigint as _row, "
+        "p.* exclude (file_row_number, _sybil_file) "
+        f"from read_parquet({paths}, union_by_name = true, file_row_number = true, "
+        f"filename = '_sybil_file') as p inner join {files} as f on f.file = p._sybil_file"
+    )
 
 
 def _sql_text(value: str) -> str:
