@@ -122,7 +122,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     malformed = f"raw.{table.name}_malformed"
     # Fingerprints of the previous input's days (pipelines/staging/days.py) are not this one's.
     con.execute(f"drop table if exists raw.{table.name}_days")
-    _drop(con, target)  # before the table of files its view may read
+    _drop(con, target)  # before the table of files its views may read
+    con.execute(f"drop view if exists raw.{table.name}_parts")
     con.execute(f"drop table if exists raw.{table.name}_files")
     con.execute(
         f"create or replace table {malformed} (line bigint, column_name varchar, "
@@ -192,6 +193,13 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
             _drop(con, target)
             numbered = _numbered_parquet(con, table.name, path)
             con.execute(f"create view {target} as select _row, {columns} from ({numbered})")
+            if "*" in path:
+                # The same rows with the file each comes from (a filter on it reads only those
+                # files): the days' fingerprints are computed per file (pipelines.staging.days).
+                con.execute(
+                    f"create view {target}_parts as "
+                    f"select _sybil_file, _row, {columns} from ({numbered})"
+                )
             rows = row_count(con, target)
         except duckdb.Error as exc:
             raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
@@ -229,7 +237,8 @@ def _drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
 def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> str:
     """The select of a Parquet input's rows with `_row`, numbered in file order: a single file by
     its own row numbers; a folder's files in sorted order, each from the row after the last of
-    the file before (offsets from the files' metadata, kept in `raw.<name>_files`).
+    the file before (offsets from the files' metadata, kept in `raw.<name>_files`). A folder's
+    select also has each row's file, `_sybil_file`.
 
     Numbering each row in its file, rather than with a window over the whole scan, lets a filter
     on a column skip the files and row groups it excludes by their statistics (a day's partition
@@ -243,7 +252,7 @@ def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> s
     files = f"raw.{name}_files"
     con.execute(
         f"create or replace table {files} as "
-        "select file_name as file, "
+        "select file_name as file, num_rows::bigint as rows, "
         "coalesce(sum(num_rows) over (order by file_name rows between unbounded preceding "
         "and 1 preceding), 0)::bigint as rows_before "
         "from parquet_file_metadata($path) order by file_name",
@@ -253,7 +262,7 @@ def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> s
     paths = "[" + ", ".join(f"'{_sql_text(f)}'" for f in listed) + "]"
     return (
         "select (p.file_row_number + 1 + f.rows_before)::bigint as _row, "
-        "p.* exclude (file_row_number, _sybil_file) "
+        "p.* exclude (file_row_number) "
         f"from read_parquet({paths}, union_by_name = true, file_row_number = true, "
         f"filename = '_sybil_file') as p inner join {files} as f on f.file = p._sybil_file"
     )

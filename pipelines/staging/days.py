@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
 from pipelines.ingest.reader import card_checked_select
-from pipelines.sql import SQL_DIR, read_sql
+from pipelines.sql import SQL_DIR, quote_ident, read_sql
 
 # Each event table and the column that dates its rows.
 EVENT_TABLES: dict[str, str] = {"payments": "created_at", "sessions": "ts", "api_usage": "hour"}
@@ -133,27 +134,123 @@ def input_days(
 
     Every day's fingerprint is computed in one pass over the input and kept in
     `raw.<table>_days`, which loading the input again drops: the partition step and the staging
-    step of a run read the input for it once."""
+    step of a run read the input for it once. A folder of Parquet files is fingerprinted per file
+    and only the files not seen before are read (see `_days_by_file`)."""
     _check(table)
     cache = f"raw.{table}_days"
-    found = con.sql(
-        "select count(*) from duckdb_tables() where database_name = 'raw' and table_name = $t",
-        params={"t": f"{table}_days"},
-    ).fetchall()[0][0]
-    if not found:
+    if not _exists(con, "raw", f"{table}_days"):
         column = EVENT_TABLES[table]
-        con.execute(
-            f"create table {cache} as "
-            f"select event_day({column}) as day, count(*) as rows, bit_xor(hash(r)) as fingerprint "
-            f"from raw.{table} as r where {_dated(con, table)} group by day",
-            {"first": FIRST_DAY, "last": last_day()},
-        )
+        bounds = {"first": FIRST_DAY, "last": last_day()}
+        if _exists(con, "raw", f"{table}_parts", views=True):
+            _days_by_file(con, table, bounds)
+        else:
+            con.execute(
+                f"create table {cache} as select event_day({column}) as day, count(*) as rows, "
+                f"bit_xor(hash(r)) as fingerprint from raw.{table} as r "
+                f"where {_dated(con, table)} group by day",
+                bounds,
+            )
     rows = con.sql(
         f"select day, rows, fingerprint from {cache} where day between $first and $last "
         "order by day",
         params={"first": first, "last": last},
     ).fetchall()
     return [(d, int(n), int(f)) for d, n, f in rows]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, database: str, name: str, views: bool = False) -> bool:
+    found = con.sql(
+        "select count(*) from duckdb_tables() where database_name = $d and table_name = $n"
+        + (
+            " union all select count(*) from duckdb_views() where database_name = $d "
+            "and view_name = $n"
+            if views
+            else ""
+        ),
+        params={"d": database, "n": name},
+    ).fetchall()
+    return any(int(r[0]) for r in found)
+
+
+def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, object]) -> None:
+    """`raw.<table>_days` for a folder input, from the days of each of its files.
+
+    A day's fingerprint is a `bit_xor` over its rows, so it is the `bit_xor` of its files' parts,
+    and a file's part depends only on its content and where its numbering starts. Those parts are
+    kept in `store.file_days`, keyed by path, size, modification time, first row and the input's
+    columns: a daily run reads only the files that are new or changed (the day just dropped), not
+    the whole history. A file rewritten in place with the same size and modification time to the
+    nanosecond would be taken as unchanged; producers that rewrite files keep neither."""
+    files = con.sql(f"select file, rows_before from raw.{table}_files order by file").fetchall()
+    columns = con.sql(f"describe raw.{table}").fetchall()
+    signature = hashlib.sha256(repr([(c[0], c[1]) for c in columns]).encode()).hexdigest()[:16]
+    keys = []
+    for file, rows_before in files:
+        stat = Path(file).stat()
+        keys.append((str(file), stat.st_size, stat.st_mtime_ns, int(rows_before)))
+    con.execute(
+        "create or replace temp table _file_keys "
+        "(file varchar, size bigint, mtime_ns bigint, rows_before bigint)"
+    )
+    if keys:
+        con.executemany("insert into _file_keys values (?, ?, ?, ?)", keys)
+    writable = not con.sql(
+        "select readonly from duckdb_databases() where database_name = 'store'"
+    ).fetchall()[0][0]
+    if writable:
+        con.execute(
+            "create table if not exists store.file_days (table_name varchar, file varchar, "
+            "size bigint, mtime_ns bigint, rows_before bigint, columns varchar, day date, "
+            "rows bigint, fingerprint ubigint)"
+        )
+    kept = (
+        "select c.file, c.day, c.rows, c.fingerprint from store.file_days as c "
+        "inner join _file_keys as k using (file, size, mtime_ns, rows_before) "
+        "where c.table_name = $t and c.columns = $sig"
+        if _exists(con, "store", "file_days")
+        else "select null::varchar as file, null::date as day, null::bigint as rows, "
+        "null::ubigint as fingerprint limit 0"
+    )
+    con.execute(
+        f"create or replace temp table _file_days as {kept}", {"t": table, "sig": signature}
+    )
+    # Files read now: one row per (file, day), and a row without a day for a file with no dated
+    # row, so that it is not read again either. The files are named as constants, which is what
+    # lets the scan skip the others.
+    cached = {str(r[0]) for r in con.sql("select distinct file from _file_days").fetchall()}
+    missing = [k[0] for k in keys if k[0] not in cached]
+    if missing:
+        only = (
+            "_sybil_file in ("
+            + ", ".join(f"'{f.replace(chr(39), chr(39) * 2)}'" for f in missing)
+            + ") and "
+            if cached
+            else ""
+        )
+        names = ", ".join(quote_ident(str(c[0])) for c in columns)
+        con.execute(
+            "insert into _file_days "
+            "select k.file, d.day, coalesce(d.rows, 0), d.fingerprint from _file_keys as k "
+            "left join (select _sybil_file as file, event_day("
+            f"{EVENT_TABLES[table]}) as day, count(*) as rows, bit_xor(hash(row({names}))) "
+            f"as fingerprint from raw.{table}_parts where {only}{_dated(con, table)} "
+            "group by all) as d using (file) "
+            "where k.file in (select unnest($missing::varchar[]))",
+            {**bounds, "missing": missing},
+        )
+    if writable:
+        con.execute("delete from store.file_days where table_name = $t", {"t": table})
+        con.execute(
+            "insert into store.file_days select $t, file, k.size, k.mtime_ns, k.rows_before, $sig, "
+            "day, rows, fingerprint from _file_days inner join _file_keys as k using (file)",
+            {"t": table, "sig": signature},
+        )
+    con.execute(
+        f"create table raw.{table}_days as select day, sum(rows)::bigint as rows, "
+        "bit_xor(fingerprint) as fingerprint from _file_days where day is not null group by day"
+    )
+    con.execute("drop table _file_days")
+    con.execute("drop table _file_keys")
 
 
 def stale_days(

@@ -215,6 +215,45 @@ def test_staging_refuses_a_store_that_does_not_match_its_input(tmp_path):
     assert typed_rows(con, "sessions") == 5  # four dated rows from the store, one undated
 
 
+def test_a_folder_is_fingerprinted_per_file_and_only_new_or_changed_files_are_read(world, tmp_path):
+    """The days of a folder of daily files equal a whole scan's; the files already seen are
+    taken from `store.file_days`, not read (a kept part altered on purpose is what comes back),
+    and a file rewritten is read again."""
+    raw = tmp_path / "raw"
+    shutil.copytree(world / "day1", raw)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    attach_private(con)
+    load_macros(con)
+    load_raw(con, raw, INPUT_TABLES["sessions"])
+    by_file = days_module.input_days(con, "sessions", FIRST_DAY, last_day())
+    con.execute("drop table raw.sessions_days")
+    con.execute("drop view raw.sessions_parts")  # whole scan, as for a single file
+    whole = days_module.input_days(con, "sessions", FIRST_DAY, last_day())
+    assert by_file == whole
+    assert len(whole) > 3
+    files = con.sql("select count(distinct file) from store.file_days").fetchall()[0][0]
+    assert files == len(list((raw / "sessions").glob("*.parquet")))
+
+    first_day, second_day = whole[0][0], whole[1][0]
+    con.execute("update store.file_days set fingerprint = 42 where day = $d", {"d": first_day})
+    # A day's file rewritten with one row fewer: read again; the others come from the store.
+    second = raw / "sessions" / f"{second_day.isoformat()}.parquet"
+    rows = duckdb.sql("select * from read_parquet($p)", params={"p": str(second)}).fetchall()
+    duckdb.sql(
+        f"copy (select * from read_parquet('{second}') limit {len(rows) - 1}) "
+        f"to '{tmp_path / 'rewritten.parquet'}' (format parquet)"
+    )
+    shutil.move(tmp_path / "rewritten.parquet", second)
+    load_raw(con, raw, INPUT_TABLES["sessions"])
+    again = dict(
+        (d, (n, f)) for d, n, f in days_module.input_days(con, "sessions", FIRST_DAY, last_day())
+    )
+    assert again[first_day] == (whole[0][1], 42)  # kept, not read
+    assert again[second_day][0] == whole[1][1] - 1  # read again
+    con.close()
+
+
 # --- Incremental runs -----------------------------------------------------------------------
 
 
