@@ -134,8 +134,8 @@ def input_days(
 
     Every day's fingerprint is computed in one pass over the input and kept in
     `raw.<table>_days`, which loading the input again drops: the partition step and the staging
-    step of a run read the input for it once. A folder of Parquet files is fingerprinted per file
-    and only the files not seen before are read (see `_days_by_file`)."""
+    step of a run read the input for it once. A Parquet input (a file or a folder of files) is
+    fingerprinted per file, and only the files not seen before are read (`_days_by_file`)."""
     _check(table)
     cache = f"raw.{table}_days"
     if not _exists(con, "raw", f"{table}_days"):
@@ -173,7 +173,7 @@ def _exists(con: duckdb.DuckDBPyConnection, database: str, name: str, views: boo
 
 
 def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, object]) -> None:
-    """`raw.<table>_days` for a folder input, from the days of each of its files.
+    """`raw.<table>_days` for a Parquet input, from the days of each of its files.
 
     A day's fingerprint is a `bit_xor` over its rows, so it is the `bit_xor` of its files' parts,
     and a file's part depends only on its content and where its numbering starts. Those parts are
