@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.contract import NUMERIC_COLUMNS, TIMESTAMP_COLUMNS, InputTable
-from pipelines.sql import REFERENCE_DIR, quote_ident, row_count
+from pipelines.sql import REFERENCE_DIR, quote_ident, row_count, sql_string
 
 REFERENCE_TABLES = ("email_domains", "asn_classes", "key_kinds")
 # Columns derived on load. Each key kind gets a number (by name), the bit it sets in the edge
@@ -252,18 +252,13 @@ def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> s
         {"path": path},
     )
     listed = [str(r[0]) for r in con.sql(f"select file from {files} order by file").fetchall()]
-    paths = "[" + ", ".join(f"'{_sql_text(f)}'" for f in listed) + "]"
+    paths = "[" + ", ".join(sql_string(f) for f in listed) + "]"
     return (
         "select (p.file_row_number + 1 + f.rows_before)::bigint as _row, "
         "p.* exclude (file_row_number) "
         f"from read_parquet({paths}, union_by_name = true, file_row_number = true, "
         f"filename = '_sybil_file') as p inner join {files} as f on f.file = p._sybil_file"
     )
-
-
-def _sql_text(value: str) -> str:
-    """A value inside a single-quoted SQL string (a view cannot hold bound parameters)."""
-    return value.replace("'", "''")
 
 
 def card_checked_select(
