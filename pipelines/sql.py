@@ -48,6 +48,14 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_string(value: str) -> str:
+    """A text constant as a quoted SQL string literal, for what cannot be a bound parameter (a
+    view's definition; a filter on file names the scan must see as a constant to skip files)."""
+    if "\x00" in value:
+        raise ValueError(f"string with a NUL character: {value!r}")
+    return "'" + value.replace("'", "''") + "'"
+
+
 def set_hmac_key(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
     """Give this connection the key of `keyed_hash()` (HMAC-SHA256, RFC 2104).
 

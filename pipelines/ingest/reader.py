@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.contract import NUMERIC_COLUMNS, TIMESTAMP_COLUMNS, InputTable
-from pipelines.sql import REFERENCE_DIR, quote_ident, row_count
+from pipelines.sql import REFERENCE_DIR, quote_ident, row_count, sql_string
 
 REFERENCE_TABLES = ("email_domains", "asn_classes", "key_kinds")
 # Columns derived on load. Each key kind gets a number (by name), the bit it sets in the edge
@@ -193,13 +193,12 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
             _drop(con, target)
             numbered = _numbered_parquet(con, table.name, path)
             con.execute(f"create view {target} as select _row, {columns} from ({numbered})")
-            if "*" in path:
-                # The same rows with the file each comes from (a filter on it reads only those
-                # files): the days' fingerprints are computed per file (pipelines.staging.days).
-                con.execute(
-                    f"create view {target}_parts as "
-                    f"select _sybil_file, _row, {columns} from ({numbered})"
-                )
+            # The same rows with the file each comes from (a filter on it reads only those
+            # files): the days' fingerprints are computed per file (pipelines.staging.days).
+            con.execute(
+                f"create view {target}_parts as "
+                f"select _sybil_file, _row, {columns} from ({numbered})"
+            )
             rows = row_count(con, target)
         except duckdb.Error as exc:
             raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None
@@ -235,20 +234,14 @@ def _drop(con: duckdb.DuckDBPyConnection, target: str) -> None:
 
 
 def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> str:
-    """The select of a Parquet input's rows with `_row`, numbered in file order: a single file by
-    its own row numbers; a folder's files in sorted order, each from the row after the last of
-    the file before (offsets from the files' metadata, kept in `raw.<name>_files`). A folder's
-    select also has each row's file, `_sybil_file`.
+    """The select of a Parquet input's rows with `_row` and `_sybil_file` (the file each row is
+    from), numbered in file order: a folder's files in sorted order, each from the row after the
+    last of the file before (offsets from the files' metadata, kept in `raw.<name>_files`).
 
     Numbering each row in its file, rather than with a window over the whole scan, lets a filter
     on a column skip the files and row groups it excludes by their statistics (a day's partition
     of a folder with a file per day reads one file) and lets both cores read. The view reads the
     files listed at ingest: a file added during the run waits for the next run."""
-    if "*" not in path:
-        return (
-            f"select (file_row_number + 1)::bigint as _row, * exclude (file_row_number) "
-            f"from read_parquet('{_sql_text(path)}', union_by_name = true, file_row_number = true)"
-        )
     files = f"raw.{name}_files"
     con.execute(
         f"create or replace table {files} as "
@@ -259,18 +252,13 @@ def _numbered_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str) -> s
         {"path": path},
     )
     listed = [str(r[0]) for r in con.sql(f"select file from {files} order by file").fetchall()]
-    paths = "[" + ", ".join(f"'{_sql_text(f)}'" for f in listed) + "]"
+    paths = "[" + ", ".join(sql_string(f) for f in listed) + "]"
     return (
         "select (p.file_row_number + 1 + f.rows_before)::bigint as _row, "
         "p.* exclude (file_row_number) "
         f"from read_parquet({paths}, union_by_name = true, file_row_number = true, "
         f"filename = '_sybil_file') as p inner join {files} as f on f.file = p._sybil_file"
     )
-
-
-def _sql_text(value: str) -> str:
-    """A value inside a single-quoted SQL string (a view cannot hold bound parameters)."""
-    return value.replace("'", "''")
 
 
 def card_checked_select(

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.reader import card_checked_select
-from pipelines.sql import SQL_DIR, quote_ident, read_sql
+from pipelines.ingest.reader import InputError, card_checked_select
+from pipelines.sql import SQL_DIR, quote_ident, read_sql, sql_string
 
 # Each event table and the column that dates its rows.
 EVENT_TABLES: dict[str, str] = {"payments": "created_at", "sessions": "ts", "api_usage": "hour"}
@@ -134,8 +134,8 @@ def input_days(
 
     Every day's fingerprint is computed in one pass over the input and kept in
     `raw.<table>_days`, which loading the input again drops: the partition step and the staging
-    step of a run read the input for it once. A folder of Parquet files is fingerprinted per file
-    and only the files not seen before are read (see `_days_by_file`)."""
+    step of a run read the input for it once. A Parquet input (a file or a folder of files) is
+    fingerprinted per file, and only the files not seen before are read (`_days_by_file`)."""
     _check(table)
     cache = f"raw.{table}_days"
     if not _exists(con, "raw", f"{table}_days"):
@@ -173,7 +173,7 @@ def _exists(con: duckdb.DuckDBPyConnection, database: str, name: str, views: boo
 
 
 def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, object]) -> None:
-    """`raw.<table>_days` for a folder input, from the days of each of its files.
+    """`raw.<table>_days` for a Parquet input, from the days of each of its files.
 
     A day's fingerprint is a `bit_xor` over its rows, so it is the `bit_xor` of its files' parts,
     and a file's part depends only on its content and where its numbering starts. Those parts are
@@ -182,12 +182,19 @@ def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, 
     the whole history. A file rewritten in place with the same size and modification time to the
     nanosecond would be taken as unchanged; producers that rewrite files keep neither."""
     files = con.sql(f"select file, rows_before from raw.{table}_files order by file").fetchall()
-    columns = con.sql(f"describe raw.{table}").fetchall()
-    signature = hashlib.sha256(repr([(c[0], c[1]) for c in columns]).encode()).hexdigest()[:16]
+    # Looked at before anything reads the input's view, which fails on a file gone.
     keys = []
     for file, rows_before in files:
-        stat = Path(file).stat()
+        try:
+            stat = Path(file).stat()
+        except OSError as exc:
+            raise InputError(
+                f"{table}: {file} was read when the run started and is gone now ({exc.strerror}); "
+                "leave the input in place until the run ends"
+            ) from None
         keys.append((str(file), stat.st_size, stat.st_mtime_ns, int(rows_before)))
+    columns = con.sql(f"describe raw.{table}").fetchall()
+    signature = hashlib.sha256(repr([(c[0], c[1]) for c in columns]).encode()).hexdigest()[:16]
     con.execute(
         "create or replace temp table _file_keys "
         "(file varchar, size bigint, mtime_ns bigint, rows_before bigint)"
@@ -221,9 +228,7 @@ def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, 
     missing = [k[0] for k in keys if k[0] not in cached]
     if missing:
         only = (
-            "_sybil_file in ("
-            + ", ".join(f"'{f.replace(chr(39), chr(39) * 2)}'" for f in missing)
-            + ") and "
+            "_sybil_file in (" + ", ".join(sql_string(f) for f in missing) + ") and "
             if cached
             else ""
         )

@@ -7,6 +7,7 @@ import warnings
 import dagster as dg
 
 from pipelines import faults
+from pipelines.ingest.reader import InputError
 from pipelines.partitions import DAILY, key_range
 from pipelines.resources import Warehouse
 from pipelines.staging.days import EVENT_TABLES, load_days
@@ -37,8 +38,11 @@ def _define(table: str) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         start, end = key_range(context)
-        with warehouse.connect() as con:
-            loaded = load_days(con, table, start, end, context.run.run_id)
+        try:
+            with warehouse.connect() as con:
+                loaded = load_days(con, table, start, end, context.run.run_id)
+        except InputError as exc:
+            raise dg.Failure(description=str(exc)) from None
         faults.reached("store")  # the day's rows committed, the run not yet published
         # A range of days is one materialization per day with these figures, which are the
         # run's (each day's rows are in store.partitions).

@@ -15,7 +15,7 @@ import pytest
 from pipelines import workdir
 from pipelines.definitions import build_definitions
 from pipelines.ingest.contract import INPUT_TABLES
-from pipelines.ingest.reader import load_raw
+from pipelines.ingest.reader import InputError, load_raw
 from pipelines.partitions import DAILY, RANGE_END_TAG, RANGE_START_TAG
 from pipelines.resources import Folders
 from pipelines.settings import Settings
@@ -251,6 +251,20 @@ def test_a_folder_is_fingerprinted_per_file_and_only_new_or_changed_files_are_re
     )
     assert again[first_day] == (whole[0][1], 42)  # kept, not read
     assert again[second_day][0] == whole[1][1] - 1  # read again
+    con.close()
+
+
+def test_a_file_gone_during_the_run_is_a_clear_error(world, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(world / "day1", raw)
+    con = duckdb.connect()
+    attach_private(con)
+    load_macros(con)
+    load_raw(con, raw, INPUT_TABLES["sessions"])
+    gone = sorted((raw / "sessions").glob("*.parquet"))[0]
+    gone.unlink()
+    with pytest.raises(InputError, match=rf"sessions: .*{gone.name} was read when the run started"):
+        days_module.input_days(con, "sessions", FIRST_DAY, last_day())
     con.close()
 
 
