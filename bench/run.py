@@ -584,10 +584,14 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ten = pipe.get(TEN_MILLION, {})
     if ten:
         ok = ten.get("status") == "ok"
+        minutes = ten.get("wall_seconds", 0) / 60
+        measured = f"{minutes:.1f} min, {ten.get('peak_rss_bytes', 0) / 1e9:.1f} GB"
+        if not ok:
+            where = f" at {ten['failed_step']}" if ten.get("failed_step") else ""
+            measured = f"{ten.get('status', 'not run')}{where} after {measured}"
         add(
             "10M: completes",
-            f"{ten.get('wall_seconds', 0) / 60:.1f} min, "
-            f"{ten.get('peak_rss_bytes', 0) / 1e9:.1f} GB",
+            measured,
             "<= 20 min in 24 GB",
             ok
             and ten["wall_seconds"] <= TARGETS["wall_seconds_10m"]

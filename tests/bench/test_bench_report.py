@@ -200,3 +200,13 @@ def test_next_day_comparison_leaves_cluster_ids_and_history_aside(tmp_path):
         con.close()
     assert _differing_tables(tmp_path / "a.duckdb", tmp_path / "b.duckdb") == []
     assert _differing_tables(tmp_path / "a.duckdb", tmp_path / "c.duckdb") == ["published.clusters"]
+
+
+def test_a_failed_10m_run_says_where_it_stopped_not_how_long_it_took() -> None:
+    results = _results()
+    failed = _pipeline(2006.0, 4.97e9, 0, 10_000_000)
+    failed.update(status="failed", failed_step="features__template_sketches")
+    results["sizes"].append({"accounts": 10_000_000, "systems": {"pipeline": failed}})
+    check = {c["target"]: c for c in check_targets(results)}["10M: completes"]
+    assert check["measured"] == "failed at features__template_sketches after 33.4 min, 5.0 GB"
+    assert check["met"] is False
