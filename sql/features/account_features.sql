@@ -121,58 +121,41 @@ main_model as (
     group by account_idx
 ),
 
--- Every source's figures as rows of one table, then one row per account: a single grouping,
--- which spills to disk when it must, where a chain of joins of 10M-row aggregates onto the
--- sign-ups ran out of memory at 10M accounts. Each column has at most one value per account.
-per_source as (
-    select account_idx, account_id, created_at, email_domain_class, country
-    from staging.signups
-    union all by name
-    select * from session_stats
-    union all by name
-    select * from payment_stats
-    union all by name
-    select * exclude (day_twice) from api_stats
-    union all by name
-    select * from quiet_stretch
-    union all by name
-    select * from main_model
-),
-
 final as (
     select
-        account_idx,
-        max(account_id) as account_id,
-        max(created_at) as created_at,
-        max(email_domain_class) as email_domain_class,
-        max(country) as country,
-        coalesce(max(n_sessions), 0) as n_sessions,
-        coalesce(max(n_session_ips), 0) as n_session_ips,
-        coalesce(max(n_session_prefixes), 0) as n_session_prefixes,
-        coalesce(max(n_session_devices), 0) as n_session_devices,
-        coalesce(max(datacenter_share), 0) as datacenter_share,
-        coalesce(max(vpn_share), 0) as vpn_share,
-        coalesce(max(mobile_share), 0) as mobile_share,
-        coalesce(max(residential_share), 0) as residential_share,
-        coalesce(max(n_payments), 0) as n_payments,
-        coalesce(max(n_cards), 0) as n_cards,
-        coalesce(max(n_failed), 0) as n_failed,
-        coalesce(max(n_disputed), 0) as n_disputed,
-        coalesce(max(paid_usd), 0) as paid_usd,
-        coalesce(max(requests), 0) as requests,
-        coalesce(max(input_tokens), 0) as input_tokens,
-        coalesce(max(output_tokens), 0) as output_tokens,
-        coalesce(max(active_hours), 0) as active_hours,
-        coalesce(max(hours_of_day), 0) as hours_of_day,
-        coalesce(max(n_templates), 0) as n_templates,
-        coalesce(max(n_models), 0) as n_models,
-        max(quiet_hours) as quiet_hours,
-        max(main_model) as main_model
-    from per_source
-    group by account_idx
-    -- Only accounts with a sign-up (every staged row has one: this keeps it so).
-    having count(account_id) > 0
+        s.account_idx,
+        s.account_id,
+        s.created_at,
+        s.email_domain_class,
+        s.country,
+        coalesce(session_stats.n_sessions, 0) as n_sessions,
+        coalesce(session_stats.n_session_ips, 0) as n_session_ips,
+        coalesce(session_stats.n_session_prefixes, 0) as n_session_prefixes,
+        coalesce(session_stats.n_session_devices, 0) as n_session_devices,
+        coalesce(session_stats.datacenter_share, 0) as datacenter_share,
+        coalesce(session_stats.vpn_share, 0) as vpn_share,
+        coalesce(session_stats.mobile_share, 0) as mobile_share,
+        coalesce(session_stats.residential_share, 0) as residential_share,
+        coalesce(payment_stats.n_payments, 0) as n_payments,
+        coalesce(payment_stats.n_cards, 0) as n_cards,
+        coalesce(payment_stats.n_failed, 0) as n_failed,
+        coalesce(payment_stats.n_disputed, 0) as n_disputed,
+        coalesce(payment_stats.paid_usd, 0) as paid_usd,
+        coalesce(api_stats.requests, 0) as requests,
+        coalesce(api_stats.input_tokens, 0) as input_tokens,
+        coalesce(api_stats.output_tokens, 0) as output_tokens,
+        coalesce(api_stats.active_hours, 0) as active_hours,
+        coalesce(api_stats.hours_of_day, 0) as hours_of_day,
+        coalesce(api_stats.n_templates, 0) as n_templates,
+        coalesce(api_stats.n_models, 0) as n_models,
+        quiet_stretch.quiet_hours,
+        main_model.main_model
+    from staging.signups as s
+    left join session_stats on session_stats.account_idx = s.account_idx
+    left join payment_stats on payment_stats.account_idx = s.account_idx
+    left join api_stats on api_stats.account_idx = s.account_idx
+    left join quiet_stretch on quiet_stretch.account_idx = s.account_idx
+    left join main_model on main_model.account_idx = s.account_idx
 )
 
 select * from final
-order by account_idx
