@@ -69,11 +69,22 @@ def code_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
 def has_partitions(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the attached store has its `partitions` table (a store a run opened but never
     loaded has not)."""
+    return _exists(con, "store", "partitions")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, database: str, name: str, views: bool = False) -> bool:
+    """Whether `database` has a table (or, with `views`, a view) called `name`."""
     found = con.sql(
-        "select count(*) from duckdb_tables() where database_name = 'store' "
-        "and schema_name = 'main' and table_name = 'partitions'"
+        "select count(*) from duckdb_tables() where database_name = $d and table_name = $n"
+        + (
+            " union all select count(*) from duckdb_views() where database_name = $d "
+            "and view_name = $n"
+            if views
+            else ""
+        ),
+        params={"d": database, "n": name},
     ).fetchall()
-    return bool(found[0][0])
+    return any(int(r[0]) for r in found)
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -156,20 +167,6 @@ def input_days(
         params={"first": first, "last": last},
     ).fetchall()
     return [(d, int(n), int(f)) for d, n, f in rows]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, database: str, name: str, views: bool = False) -> bool:
-    found = con.sql(
-        "select count(*) from duckdb_tables() where database_name = $d and table_name = $n"
-        + (
-            " union all select count(*) from duckdb_views() where database_name = $d "
-            "and view_name = $n"
-            if views
-            else ""
-        ),
-        params={"d": database, "n": name},
-    ).fetchall()
-    return any(int(r[0]) for r in found)
 
 
 def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, object]) -> None:
