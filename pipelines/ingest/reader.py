@@ -122,7 +122,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     malformed = f"raw.{table.name}_malformed"
     # Fingerprints of the previous input's days (pipelines/staging/days.py) are not this one's.
     con.execute(f"drop table if exists raw.{table.name}_days")
-    _drop(con, target)  # before the table of files its views may read
+    # The previous load's view first: it may read the table of files dropped next.
+    _drop(con, target)
     con.execute(f"drop view if exists raw.{table.name}_parts")
     con.execute(f"drop table if exists raw.{table.name}_files")
     con.execute(
@@ -134,7 +135,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
         if table.required_table:
             raise InputError(f"{table.name}: required table not found in {raw_dir}")
         cols = ", ".join(f"null::varchar as {c}" for c in table.columns)
-        _drop(con, target)
         con.execute(
             f"create table {target} as select 0::bigint as _row, {cols}, "
             "null::varchar[] as _card_columns limit 0"
@@ -190,7 +190,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     if fmt == "parquet":
         columns = ", ".join(f"{expr} as {quote_ident(name)}" for name, expr, _ in selected)
         try:
-            _drop(con, target)
             numbered = _numbered_parquet(con, table.name, path)
             con.execute(f"create view {target} as select _row, {columns} from ({numbered})")
             # The same rows with the file each comes from (a filter on it reads only those
@@ -207,7 +206,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: InputTable) -
     sql, card_params = _load_sql(selected, source)
     params.update(card_params)
     try:
-        _drop(con, target)
         con.execute(f"create table {target} as {sql}", params)
     except duckdb.Error as exc:
         raise InputError(f"{table.name}: cannot read {path}: {_first_line(exc)}") from None

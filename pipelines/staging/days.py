@@ -207,17 +207,18 @@ def _days_by_file(con: duckdb.DuckDBPyConnection, table: str, bounds: dict[str, 
             "size bigint, mtime_ns bigint, rows_before bigint, columns varchar, day date, "
             "rows bigint, fingerprint ubigint)"
         )
-    kept = (
-        "select c.file, c.day, c.rows, c.fingerprint from store.file_days as c "
-        "inner join _file_keys as k using (file, size, mtime_ns, rows_before) "
-        "where c.table_name = $t and c.columns = $sig"
-        if _exists(con, "store", "file_days")
-        else "select null::varchar as file, null::date as day, null::bigint as rows, "
-        "null::ubigint as fingerprint limit 0"
-    )
     con.execute(
-        f"create or replace temp table _file_days as {kept}", {"t": table, "sig": signature}
+        "create or replace temp table _file_days "
+        "(file varchar, day date, rows bigint, fingerprint ubigint)"
     )
+    if _exists(con, "store", "file_days"):  # a read-only store may predate it
+        con.execute(
+            "insert into _file_days select c.file, c.day, c.rows, c.fingerprint "
+            "from store.file_days as c "
+            "inner join _file_keys as k using (file, size, mtime_ns, rows_before) "
+            "where c.table_name = $t and c.columns = $sig",
+            {"t": table, "sig": signature},
+        )
     # Files read now: one row per (file, day), and a row without a day for a file with no dated
     # row, so that it is not read again either. The files are named as constants, which is what
     # lets the scan skip the others.
