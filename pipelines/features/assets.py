@@ -6,6 +6,7 @@ from pipelines.resources import Warehouse
 from pipelines.sql import create_table, describe_sql, read_sql
 from pipelines.sql_asset import sql_table_asset
 
+_KINDS = "select kind from ref.key_kinds order by kind_no"
 _STAGED = [["staging", t] for t in ("signups", "payments", "sessions", "api_usage")]
 
 
@@ -41,22 +42,38 @@ def template_sketches(config: SketchConfig, warehouse: Warehouse) -> dg.Material
 
 @dg.asset(
     key=["features", "account_keys"],
-    deps=[*_STAGED, ["features", "template_sketches"], ["ref", "asn_classes"]],
+    deps=[
+        *_STAGED,
+        ["features", "template_sketches"],
+        ["ref", "asn_classes"],
+        ["ref", "key_kinds"],
+    ],
     group_name="features",
     description=describe_sql("features/account_keys"),
     kinds={"duckdb"},
 )
 def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
     """The view of readable values first (reports and analysts look keys up in it), then the
-    table of hashed keys the graph is built from."""
+    table of hashed keys the graph is built from, one kind at a time (see the SQL file)."""
     with warehouse.connect() as con:
         con.execute("create schema if not exists features")
         con.execute(
             "create or replace view features.account_key_values as "
             + read_sql("features/account_key_values")
         )
-        rows = create_table(con, "features.account_keys", "features/account_keys")
-    return dg.MaterializeResult(metadata={"rows": rows})
+        kinds = [k for (k,) in con.sql(_KINDS).fetchall()]
+        select = read_sql("features/account_keys")
+        con.execute(
+            f"create or replace table features.account_keys as select * from ({select}) limit 0",
+            {"kind": kinds[0]},
+        )
+        by_kind = {}
+        for kind in kinds:
+            inserted = con.execute(f"insert into features.account_keys {select}", {"kind": kind})
+            by_kind[kind] = int(inserted.fetchall()[0][0])
+    return dg.MaterializeResult(
+        metadata={"rows": sum(by_kind.values()), "rows_by_kind": dg.MetadataValue.json(by_kind)}
+    )
 
 
 key_stats = sql_table_asset(
@@ -65,11 +82,38 @@ key_stats = sql_table_asset(
     deps=[["features", "account_keys"], ["ref", "key_kinds"], ["staging", "signups"]],
     group_name="features",
 )
+# Behaviour per account, one table per source and then their join: at 10M accounts the aggregates
+# chained as joins in one statement ran out of DuckDB's memory limit, each alone fits.
+account_session_stats = sql_table_asset(
+    "features",
+    "account_session_stats",
+    deps=[["staging", "sessions"], ["ref", "asn_classes"]],
+    group_name="features",
+)
+account_payment_stats = sql_table_asset(
+    "features", "account_payment_stats", deps=[["staging", "payments"]], group_name="features"
+)
+account_api_stats = sql_table_asset(
+    "features", "account_api_stats", deps=[["staging", "api_usage"]], group_name="features"
+)
 account_features = sql_table_asset(
     "features",
     "account_features",
-    deps=[*_STAGED, ["ref", "asn_classes"]],
+    deps=[
+        ["staging", "signups"],
+        ["features", "account_session_stats"],
+        ["features", "account_payment_stats"],
+        ["features", "account_api_stats"],
+    ],
     group_name="features",
 )
 
-assets = [template_sketches, account_keys, key_stats, account_features]
+assets = [
+    template_sketches,
+    account_keys,
+    key_stats,
+    account_session_stats,
+    account_payment_stats,
+    account_api_stats,
+    account_features,
+]

@@ -7,30 +7,43 @@
 -- they get their own weak kind, shared_ip, and no network prefix.
 with
 
--- The class of each IP's network, as seen in sessions (signups carry no ASN).
+-- The class of each IP's network, as seen in sessions (signups carry no ASN). IPs are grouped and
+-- joined by their key, hash(ip), not their text: at 10M accounts DuckDB's aggregates spill
+-- fixed-width rows within its 4 GB and ran out of memory on the text.
 ip_classes as (
-    select s.ip, max(a.class in ('mobile', 'vpn')) as shared_by_design
+    select hash(s.ip) as ip_key, max(a.class in ('mobile', 'vpn')) as shared_by_design
     from staging.sessions as s
     inner join ref.asn_classes as a on a.asn = s.asn
     where s.ip is not null
-    group by s.ip
+    group by hash(s.ip)
 ),
 
--- Each account's IPs once (sessions repeat them), before they meet the classes.
+-- Each account's IPs once (sessions repeat them), before they meet the classes. The texts ride
+-- along as values (the prefix is a function of the IP), computed only when a query reads them.
 account_ips as (
-    select account_idx, ip, ip_prefix from staging.signups where ip is not null
-    union
-    select account_idx, ip, ip_prefix from staging.sessions where ip is not null
+    select
+        account_idx,
+        hash(ip) as ip_key,
+        -- hash(null) is not null in DuckDB: a missing prefix must stay missing.
+        any_value(case when ip_prefix is not null then hash(ip_prefix) end) as prefix_key,
+        any_value(ip) as ip,
+        any_value(ip_prefix) as ip_prefix
+    from (
+        select account_idx, ip, ip_prefix from staging.signups where ip is not null
+        union all
+        select account_idx, ip, ip_prefix from staging.sessions where ip is not null
+    )
+    group by account_idx, hash(ip)
 ),
 
-classified_ips as (
+-- Not materialized: read by three branches, it would otherwise be computed for every query of
+-- the view, and account_keys queries it one kind at a time (the email kind has no use for IPs).
+classified_ips as not materialized (
     select
-        account_ips.account_idx,
-        account_ips.ip,
-        account_ips.ip_prefix,
+        account_ips.*,
         coalesce(ip_classes.shared_by_design, false) as shared_by_design
     from account_ips
-    left join ip_classes using (ip)
+    left join ip_classes using (ip_key)
 ),
 
 keys as (
@@ -45,11 +58,13 @@ keys as (
     union all
     select account_idx, 'device', hash(device_id), device_id from staging.sessions where device_id is not null
     union all
-    select account_idx, case when shared_by_design then 'shared_ip' else 'ip' end, hash(ip), ip
-    from classified_ips
+    -- Two branches with constant kinds, so that a query for one kind skips the other branches.
+    select account_idx, 'ip', ip_key, ip from classified_ips where not shared_by_design
     union all
-    select account_idx, 'prefix', hash(ip_prefix), ip_prefix
-    from classified_ips where not shared_by_design and ip_prefix is not null
+    select account_idx, 'shared_ip', ip_key, ip from classified_ips where shared_by_design
+    union all
+    select account_idx, 'prefix', prefix_key, ip_prefix
+    from classified_ips where not shared_by_design and prefix_key is not null
     union all
     select account_idx, 'tls', hash(tls_fingerprint), tls_fingerprint
     from staging.sessions where tls_fingerprint is not null

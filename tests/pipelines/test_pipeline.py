@@ -132,6 +132,22 @@ def test_published_tables_and_ban_list(first_run):
     assert not allowlisted & set(banned)
 
 
+def test_account_keys_hold_every_kind_of_the_values_view(first_run):
+    """account_keys is built one kind of ref.key_kinds at a time: a kind the values view yields
+    but the reference does not list would be left out without a word."""
+    in_view, in_keys, listed = (
+        {k for (k,) in query(first_run, f"select distinct kind from {source}")}
+        for source in ("features.account_key_values", "features.account_keys", "ref.key_kinds")
+    )
+    assert in_view == in_keys
+    assert in_keys <= listed
+    [(duplicates,)] = query(
+        first_run,
+        "select count(*) - count(distinct (account_idx, kind, key)) from features.account_keys",
+    )
+    assert duplicates == 0
+
+
 def test_flagged_evidence_names_two_families(first_run):
     for (evidence,) in query(first_run, "select evidence from published.clusters where flagged"):
         families = {
