@@ -62,6 +62,8 @@ def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
             + read_sql("features/account_key_values")
         )
         kinds = [k for (k,) in con.sql(_KINDS).fetchall()]
+        if not kinds:
+            raise dg.Failure(description="ref.key_kinds is empty: no kind of key to build")
         select = read_sql("features/account_keys")
         con.execute(
             f"create or replace table features.account_keys as select * from ({select}) limit 0",

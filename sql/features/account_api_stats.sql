@@ -87,8 +87,9 @@ select
     -- The longest run of hours of the day without any use (circular): people sleep, schedulers
     -- don't. Null below 6 distinct hours, where a long gap is chance.
     case
-        when api_stats.hours_of_day >= 6
-            then list_max(list_transform(string_split(api_stats.day_twice, '1'), lambda run: length(run)))
+        when api_stats.hours_of_day >= 6 then list_max(
+            list_transform(string_split(api_stats.day_twice, '1'), lambda run: length(run))
+        )
     end as quiet_hours,
     main_model.main_model
 from api_stats
