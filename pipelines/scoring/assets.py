@@ -8,14 +8,45 @@ from graph.scoring import DEFAULT_MODEL, ScoringParams, load_model, score_cluste
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_table_asset
 
+cluster_shared_keys = sql_table_asset(
+    "scoring",
+    "cluster_shared_keys",
+    deps=[["communities", "account_communities"], ["features", "account_keys"]],
+    group_name="scoring",
+)
+
+cluster_coverage = sql_table_asset(
+    "scoring",
+    "cluster_coverage",
+    deps=[
+        ["communities", "account_communities"],
+        ["features", "account_keys"],
+        ["scoring", "cluster_shared_keys"],
+    ],
+    group_name="scoring",
+)
+
+cluster_edge_stats = sql_table_asset(
+    "scoring",
+    "cluster_edge_stats",
+    deps=[
+        ["communities", "account_communities"],
+        ["edges", "similarity_edges"],
+        ["ref", "key_kinds"],
+    ],
+    group_name="scoring",
+)
+
 cluster_features = sql_table_asset(
     "scoring",
     "cluster_features",
     deps=[
         ["communities", "account_communities"],
         ["features", "account_features"],
-        ["features", "account_keys"],
-        ["edges", "similarity_edges"],
+        ["scoring", "cluster_shared_keys"],
+        ["scoring", "cluster_coverage"],
+        ["scoring", "cluster_edge_stats"],
+        ["staging", "signups"],
         ["staging", "payments"],
         ["staging", "api_usage"],
     ],
@@ -85,4 +116,10 @@ def cluster_scores(config: ScoringConfig, warehouse: Warehouse) -> dg.Materializ
     )
 
 
-assets = [cluster_features, cluster_scores]
+assets = [
+    cluster_shared_keys,
+    cluster_coverage,
+    cluster_edge_stats,
+    cluster_features,
+    cluster_scores,
+]

@@ -1,5 +1,8 @@
 -- What each community's members share and how they behave: one row per community.
 -- Features are named, bounded where possible, and read by graph/scoring.py and by reviewers.
+-- The groupings over every key and every edge are tables of their own
+-- (scoring.cluster_shared_keys, scoring.cluster_coverage, scoring.cluster_edge_stats): run
+-- together in one statement they did not fit at 10M accounts, where each alone spills and fits.
 with
 
 communities as (
@@ -18,21 +21,6 @@ signups as (
     inner join staging.signups as signups using (account_idx)
 ),
 
--- The keys of clustered accounts only.
-member_keys as (
-    select communities.community, keys.account_idx, keys.kind, keys.key
-    from communities
-    inner join features.account_keys as keys using (account_idx)
-),
-
--- Values held by two or more members of the same community, by kind.
-shared_keys as (
-    select community, kind, key, count(*) as holders
-    from member_keys
-    group by all
-    having count(*) >= 2
-),
-
 shared_by_kind as (
     select
         community,
@@ -46,32 +34,7 @@ shared_by_kind as (
         count(*) filter (where kind = 'prompt') as shared_templates,
         count(*) filter (where kind = 'prompt_hour') as shared_template_hours,
         count(*) filter (where kind = 'name') as shared_names
-    from shared_keys
-    group by community
-),
-
--- One row per (member, kind) where the member holds a value of that kind shared inside.
-holder_kinds as (
-    select distinct m.community, m.account_idx, m.kind
-    from member_keys as m
-    semi join shared_keys as s
-        on s.community = m.community and s.kind = m.kind and s.key = m.key
-),
-
--- Share of members that hold at least one value of a kind shared inside the community.
-coverage as (
-    select
-        community,
-        count(*) filter (where kind = 'email') as mailbox_holders,
-        count(*) filter (where kind = 'phone') as phone_holders,
-        count(*) filter (where kind = 'device') as device_holders,
-        count(*) filter (where kind = 'card') as card_holders,
-        count(*) filter (where kind = 'bin_postal') as bin_postal_holders,
-        count(distinct account_idx) filter (where kind in ('ip', 'prefix')) as network_holders,
-        count(*) filter (where kind = 'prompt') as template_holders,
-        count(*) filter (where kind = 'prompt_hour') as cohour_holders,
-        count(*) filter (where kind = 'prompt_set') as template_set_holders
-    from holder_kinds
+    from scoring.cluster_shared_keys
     group by community
 ),
 
@@ -195,34 +158,6 @@ cluster_hours as (
     group by communities.community
 ),
 
--- The kind_mask bits of each family (and of devices), to test edges without decoding them.
-masks as (
-    select
-        coalesce(bit_or(1 << kind_no) filter (where family = 'identity'), 0) as identity,
-        coalesce(bit_or(1 << kind_no) filter (where family = 'payment'), 0) as payment,
-        coalesce(bit_or(1 << kind_no) filter (where kind = 'device'), 0) as device,
-        coalesce(bit_or(1 << kind_no) filter (where family = 'network'), 0) as network,
-        coalesce(bit_or(1 << kind_no) filter (where family = 'behaviour'), 0) as behaviour
-    from ref.key_kinds
-),
-
-internal_edges as (
-    select
-        a.community,
-        count(*) as n_edges,
-        sum(round(e.weight * 1e12)::bigint) / 1e12 as edge_weight,
-        count(*) filter (where e.kind_mask & m.identity <> 0) as identity_edges,
-        count(*) filter (where e.kind_mask & m.payment <> 0) as payment_edges,
-        count(*) filter (where e.kind_mask & m.device <> 0) as device_edges,
-        count(*) filter (where e.kind_mask & m.network <> 0) as network_edges,
-        count(*) filter (where e.kind_mask & m.behaviour <> 0) as behaviour_edges
-    from edges.similarity_edges as e
-    cross join masks as m
-    inner join communities as a on a.account_idx = e.src
-    inner join communities as b on b.account_idx = e.dst and b.community = a.community
-    group by a.community
-),
-
 final as (
     select
         identity.community,
@@ -299,10 +234,10 @@ final as (
     left join behaviour using (community)
     left join cluster_hours using (community)
     left join shared_by_kind using (community)
-    left join coverage using (community)
+    left join scoring.cluster_coverage as coverage using (community)
     left join email_shapes using (community)
     left join models using (community)
-    left join internal_edges using (community)
+    left join scoring.cluster_edge_stats as internal_edges using (community)
 )
 
 -- Averages of doubles depend on the order threads add them in; 9 decimals hide that.

@@ -1,0 +1,123 @@
+"""What a community's members share: the scoring tables built before cluster_features joins them.
+
+Shared keys, coverage and internal edges are tables of their own (run together in one statement
+they did not fit in memory at 10M accounts); these tiny fixtures pin what each must count: only
+values and edges inside one community, every holder once, IPs and prefixes as one family.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.sql import create_table
+
+COMMUNITIES = [
+    # account_idx, community, component; account 5 is in no community
+    (0, 0, 0),
+    (1, 0, 0),
+    (2, 0, 0),
+    (3, 1, 0),
+    (4, 1, 0),
+]
+KEYS = [
+    # account_idx, kind, key
+    (0, "email", 100),
+    (1, "email", 100),  # one mailbox, two members of community 0
+    (2, "email", 101),  # held alone
+    (0, "ip", 200),
+    (1, "ip", 200),
+    (0, "prefix", 300),
+    (1, "prefix", 300),
+    (2, "prefix", 300),  # 0 and 1 hold a shared IP and prefix: network holders count them once
+    (3, "device", 500),
+    (4, "device", 500),
+    (2, "phone", 600),
+    (3, "phone", 600),  # shared across communities, not inside one
+    (4, "card", 700),
+    (5, "card", 700),  # shared with an account in no community
+]
+KEY_KINDS = [
+    # kind, kind_no, family
+    ("card", 1, "payment"),
+    ("device", 2, "network"),
+    ("email", 3, "identity"),
+    ("ip", 4, "network"),
+    ("phone", 6, "identity"),
+    ("prefix", 7, "network"),
+]
+BIT = {kind: 1 << no for kind, no, _ in KEY_KINDS}
+EDGES = [
+    # src, dst, weight, kind_mask
+    (0, 1, 0.9, BIT["email"] | BIT["ip"] | BIT["prefix"]),
+    (1, 2, 0.2, BIT["prefix"]),
+    (3, 4, 0.9, BIT["device"]),
+    (2, 3, 0.5, BIT["phone"]),  # between communities
+    (4, 5, 0.95, BIT["card"]),  # to an account in no community
+]
+
+
+@pytest.fixture
+def scoring(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    for schema in ("communities", "features", "edges", "ref", "scoring"):
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(
+        "create table communities.account_communities "
+        "(account_idx integer, community integer, component integer)"
+    )
+    con.execute(
+        "create table features.account_keys (account_idx integer, kind varchar, key ubigint)"
+    )
+    con.execute("create table ref.key_kinds (kind varchar, kind_no integer, family varchar)")
+    con.execute(
+        "create table edges.similarity_edges "
+        "(src integer, dst integer, weight double, kind_mask integer)"
+    )
+    for table, rows in (
+        ("communities.account_communities", COMMUNITIES),
+        ("features.account_keys", KEYS),
+        ("ref.key_kinds", KEY_KINDS),
+        ("edges.similarity_edges", EDGES),
+    ):
+        marks = ", ".join("?" for _ in rows[0])
+        con.executemany(f"insert into {table} values ({marks})", rows)
+    for name in ("cluster_shared_keys", "cluster_coverage", "cluster_edge_stats"):
+        create_table(con, f"scoring.{name}", f"scoring/{name}")
+    return con
+
+
+def rows_by_community(con: duckdb.DuckDBPyConnection, table: str) -> dict[int, dict]:
+    rel = con.sql(f"select * from scoring.{table} order by community")
+    return {row[0]: dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()}
+
+
+def test_shared_keys_are_values_two_members_of_one_community_hold(scoring):
+    rows = scoring.sql("select * from scoring.cluster_shared_keys order by all").fetchall()
+    assert rows == [
+        (0, "email", 100, 2),
+        (0, "ip", 200, 2),
+        (0, "prefix", 300, 3),
+        (1, "device", 500, 2),
+    ]
+
+
+def test_coverage_counts_each_holder_once_and_ips_with_prefixes(scoring):
+    coverage = rows_by_community(scoring, "cluster_coverage")
+    assert sorted(coverage) == [0, 1]
+    c0, c1 = coverage[0], coverage[1]
+    assert (c0["mailbox_holders"], c0["network_holders"], c0["device_holders"]) == (2, 3, 0)
+    # The phone and the card are shared only across communities: nobody holds them inside one.
+    assert (c1["device_holders"], c1["phone_holders"], c1["card_holders"]) == (2, 0, 0)
+    assert c1["network_holders"] == 0  # a device is its own coverage, not the network's
+
+
+def test_edge_stats_count_only_edges_inside_a_community_by_family(scoring):
+    edges = rows_by_community(scoring, "cluster_edge_stats")
+    assert sorted(edges) == [0, 1]
+    c0, c1 = edges[0], edges[1]
+    assert (c0["n_edges"], c0["identity_edges"], c0["network_edges"]) == (2, 1, 2)
+    assert (c0["device_edges"], c0["payment_edges"], c0["behaviour_edges"]) == (0, 0, 0)
+    assert c0["edge_weight"] == pytest.approx(1.1, abs=1e-12)
+    # A device edge is a network edge too (devices belong to the network family).
+    assert (c1["n_edges"], c1["device_edges"], c1["network_edges"]) == (1, 1, 1)
+    assert (c1["payment_edges"], c1["edge_weight"]) == (0, pytest.approx(0.9))
