@@ -2,8 +2,8 @@
 
 The steps of a run read and write the *work database* (`<work folder>/work.duckdb`, with the
 private catalogs `raw` and `restricted` attached; see `pipelines/workdir.py`). The *warehouse*
-(`--warehouse`) is what readers open: the publish step copies the closed work database beside it
-and renames the copy over the old file, so readers never wait for a run, and whoever opens the
+(`--warehouse`) is what readers open: the publish step links the closed work database beside it
+and renames the link over the old file, so readers never wait for a run, and whoever opens the
 warehouse gets the previous run or the new one whole (see `pipelines/publish/snapshot.py`).
 """
 
@@ -19,6 +19,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines import workdir
+from pipelines.publish.snapshot import own_work_db
 from pipelines.settings import DEFAULT_MAX_BAN_SHARE, DEFAULT_MEMORY_LIMIT, Settings
 from pipelines.sql import attach_private, load_macros, set_hmac_key
 
@@ -72,6 +73,9 @@ class Warehouse(dg.ConfigurableResource):
         """A connection to the work database, with the private catalogs attached and the macros
         and the HMAC key set on it."""
         workdir.ensure_work_dir(self.work)
+        if not read_only:
+            # After a publish the work database is the warehouse's file: never write to that.
+            own_work_db(self.work_db, Path(self.path))
         con = duckdb.connect(str(self.work_db), read_only=read_only, config=self.duckdb_config())
         try:
             attach_private(con, workdir.private_dbs(self.work), read_only=read_only)

@@ -2,7 +2,7 @@
 the run lock.
 
 - `work.duckdb`: every analytical schema (ref, staging, features, edges, communities, scoring,
-  published). Publishing copies this file, closed, into place as the warehouse.
+  published). Publishing links this file, closed, into place as the warehouse.
 - `raw.duckdb` and `restricted.duckdb`, attached to every connection as the catalogs `raw` and
   `restricted`: the input as read and the personal values (raw emails, phones, names, full
   quarantine records). Being separate files, they can never end up in the warehouse.

@@ -2,14 +2,23 @@
 
 Everything a run builds is in the work database, and nothing else is: raw input and personal data
 live in the separate `raw` and `restricted` databases of the work folder. Once the published
-tables are built and checked, the work database is checkpointed and closed, copied beside the
-warehouse (`.<name>.next`), flushed to disk, and renamed over the warehouse.
+tables are built and checked, the work database is checkpointed and closed, linked beside the
+warehouse (`.<name>.next`, a second name for the same file), flushed to disk, and renamed over
+the warehouse.
 
 A rename is atomic: a reader that opens the warehouse gets the old file or the new one, and one
 that has it open keeps reading the old file until it closes it. The pipeline never opens the
 warehouse for writing, so readers never block a run and a run never blocks readers. A run killed
-at any point leaves the previous warehouse untouched; a half-written `.next` file is removed by
-the next publish.
+at any point leaves the previous warehouse untouched; a half-made `.next` file is removed by the
+next publish.
+
+A link instead of a copy: at 10M accounts the work database is over 20 GB, and copying it took
+minutes and a second 20 GB of disk that the machine did not have. After publishing, the work
+database and the warehouse are one file, so nothing may write to the work database until they
+are two again: `sybil run` starts by removing the work database's name (the warehouse keeps the
+file), and any other writer gets its own copy first (`own_work_db`, called by
+`Warehouse.connect`). Where a link cannot be made (the work folder on another file system) the
+file is copied, as before.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ def clear_stale(warehouse: Path) -> None:
 
 
 def publish_file(work_db: Path, warehouse: Path, staged_exports: dict[Path, Path]) -> None:
-    """Copy the closed work database into place as the warehouse, then the staged exports.
+    """Put the closed work database into place as the warehouse, then the staged exports.
 
     The warehouse goes first: an export (what enforcement acts on) never appears before the
     tables that explain it. A stale WAL beside the warehouse (left by someone who opened it for
@@ -48,7 +57,7 @@ def publish_file(work_db: Path, warehouse: Path, staged_exports: dict[Path, Path
     clear_stale(warehouse)
     target = next_path(warehouse)
     try:
-        shutil.copyfile(work_db, target)
+        _link_or_copy(work_db, target)
         faults.reached("publish:snapshot")
         _fsync(target)
         for staged in staged_exports:
@@ -63,6 +72,28 @@ def publish_file(work_db: Path, warehouse: Path, staged_exports: dict[Path, Path
         os.replace(staged, final)
     for folder in {warehouse.parent, *(final.parent for final in staged_exports.values())}:
         _fsync(folder)
+
+
+def own_work_db(work_db: Path, warehouse: Path) -> bool:
+    """Before writing to the work database: if it is still the published warehouse's file (the
+    last publish linked it), give the work database a copy of its own, so that the warehouse
+    readers have open never changes under them. True if a copy was made."""
+    if not (work_db.exists() and warehouse.exists() and os.path.samefile(work_db, warehouse)):
+        return False
+    if wal(work_db).exists():
+        raise RuntimeError(f"{work_db} is the published warehouse and has a WAL; not writing")
+    copy = work_db.with_name(f".{work_db.name}.own")
+    copy.unlink(missing_ok=True)
+    shutil.copyfile(work_db, copy)
+    os.replace(copy, work_db)
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
 
 
 def _fsync(path: Path) -> None:
