@@ -211,16 +211,22 @@ def test_views_are_in_the_published_warehouse(run):
 
 
 def test_reader_works_while_a_writer_holds_the_work_database(run):
-    """The run's writer holds work.duckdb; readers open the warehouse, a different file."""
+    """The run's writer holds work.duckdb; readers open the warehouse, a different file.
+
+    The publish left the two as one file (a link); the writer connects as every step does, through
+    the Warehouse resource, which gives the work database its own copy before writing."""
     work_db = workdir.work_db(run.work)
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+            "import sys; from pipelines.resources import Warehouse; "
+            "w = Warehouse(path=sys.argv[1], work_dir=sys.argv[2], threads=1); "
+            "cm = w.connect(); con = cm.__enter__(); "
             "con.execute('create or replace table main.held as select 1 as x'); "
             "print('ready', flush=True); sys.stdin.read()",
-            str(work_db),
+            str(run.warehouse),
+            str(run.work),
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
