@@ -28,12 +28,18 @@ class WarehouseUnavailable(RuntimeError):
 
 
 def open_published(
-    path: str | Path, *, timeout: float = 30.0, poll: float = 0.1
+    path: str | Path,
+    *,
+    timeout: float = 30.0,
+    poll: float = 0.1,
+    config: dict[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse (TimeZone UTC); close it when done.
 
     Waits up to `timeout` seconds while another process holds the file for writing. Raises
-    FileNotFoundError when no run has published yet.
+    FileNotFoundError when no run has published yet. `config` adds DuckDB settings (a pipeline
+    step passes its memory limit, threads and spill folder: DuckDB's default memory limit is
+    80% of the machine).
     """
     path = Path(path)
     deadline = time.monotonic() + timeout
@@ -41,7 +47,7 @@ def open_published(
         if not path.is_file():
             raise FileNotFoundError(f"warehouse not found: {path} (has a run published yet?)")
         try:
-            con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+            con = duckdb.connect(str(path), read_only=True, config={**_CONFIG, **(config or {})})
         except duckdb.IOException as exc:
             if time.monotonic() >= deadline:
                 raise WarehouseUnavailable(
@@ -55,9 +61,11 @@ def open_published(
 
 
 @contextmanager
-def published(path: str | Path, *, timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def published(
+    path: str | Path, *, timeout: float = 30.0, config: dict[str, Any] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """`with published(path) as con:` - a read-only connection, closed on exit."""
-    con = open_published(path, timeout=timeout)
+    con = open_published(path, timeout=timeout, config=config)
     try:
         yield con
     finally:

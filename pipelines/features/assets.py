@@ -53,13 +53,18 @@ def template_sketches(config: SketchConfig, warehouse: Warehouse) -> dg.Material
     kinds={"duckdb"},
 )
 def account_keys(warehouse: Warehouse) -> dg.MaterializeResult:
-    """The view of readable values first (reports and analysts look keys up in it), then the
-    table of hashed keys the graph is built from, one kind at a time (see the SQL file)."""
+    """The view of readable values first (reports and analysts look keys up in it; its macro
+    `account_key_values_of(accounts)` reads a few accounts' rows only), then the table of hashed
+    keys the graph is built from, one kind at a time (see the SQL files)."""
     with warehouse.connect() as con:
         con.execute("create schema if not exists features")
         con.execute(
-            "create or replace view features.account_key_values as "
+            "create or replace macro features.account_key_values_of(accounts := null) as table "
             + read_sql("features/account_key_values")
+        )
+        con.execute(
+            "create or replace view features.account_key_values as "
+            "from features.account_key_values_of()"
         )
         kinds = [k for (k,) in con.sql(_KINDS).fetchall()]
         if not kinds:

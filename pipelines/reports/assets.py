@@ -40,7 +40,9 @@ def top_clusters(
 
     folder = folders.exports / REPORTS_DIR
     try:
-        paths = write_top_reports(Path(warehouse.path), folder, config.top_n)
+        paths = write_top_reports(
+            Path(warehouse.path), folder, config.top_n, config=warehouse.duckdb_config()
+        )
     except Exception as exc:
         text = str(exc).strip().splitlines()
         reason = text[0] if text else type(exc).__name__

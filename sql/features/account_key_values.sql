@@ -1,13 +1,45 @@
--- View: every identifier of every account, one row per occurrence: account_idx, kind, key (a
+-- Every identifier of the given accounts, one row per occurrence: account_idx, kind, key (a
 -- 64-bit hash of the normalized value) and value (the normalized value as text, for people:
 -- reports and analysts; it is computed only when a query reads it). Keys are normalized
 -- (mailboxes, phone digits, folded names, canonical IPs) so that the same real-world value
 -- written two ways meets itself. Email, phone and name values are keyed hashes already.
 -- IPs of mobile carriers and VPN exits are shared by strangers by design (CGNAT, exit nodes):
 -- they get their own weak kind, shared_ip, and no network prefix.
+--
+-- The body of the table macro features.account_key_values_of(accounts := null): `accounts` is a
+-- list of account_idx, or null for every account, which is the view features.account_key_values
+-- (pipelines/features/assets.py). A list is applied to each source before its rows are grouped:
+-- DuckDB does not push a join with a few members into the branches of a union, so a report
+-- filtering the view read every session of 10M accounts and ran out of memory.
 with
 
--- The class of each IP's network, as seen in sessions (signups carry no ASN). IPs are grouped and
+signups as not materialized (
+    select * from staging.signups
+    where accounts is null or account_idx in (select unnest(accounts))
+),
+
+sessions as not materialized (
+    select * from staging.sessions
+    where accounts is null or account_idx in (select unnest(accounts))
+),
+
+payments as not materialized (
+    select * from staging.payments
+    where accounts is null or account_idx in (select unnest(accounts))
+),
+
+api_usage as not materialized (
+    select * from staging.api_usage
+    where accounts is null or account_idx in (select unnest(accounts))
+),
+
+template_sketches as not materialized (
+    select * from features.template_sketches
+    where accounts is null or account_idx in (select unnest(accounts))
+),
+
+-- The class of each IP's network, as seen in all sessions (signups carry no ASN), whichever
+-- accounts are listed: an IP's kind must not depend on who asks. IPs are grouped and
 -- joined by their key, hash(ip), not their text: at 10M accounts DuckDB's aggregates spill
 -- fixed-width rows within its 4 GB and ran out of memory on the text.
 ip_classes as (
@@ -29,9 +61,9 @@ account_ips as (
         any_value(ip) as ip,
         any_value(ip_prefix) as ip_prefix
     from (
-        select account_idx, ip, ip_prefix from staging.signups where ip is not null
+        select account_idx, ip, ip_prefix from signups where ip is not null
         union all
-        select account_idx, ip, ip_prefix from staging.sessions where ip is not null
+        select account_idx, ip, ip_prefix from sessions where ip is not null
     )
     group by account_idx, hash(ip)
 ),
@@ -48,15 +80,15 @@ classified_ips as not materialized (
 
 keys as (
     select account_idx, 'email' as kind, hash(email_mailbox) as key, email_mailbox as value
-    from staging.signups where email_mailbox is not null
+    from signups where email_mailbox is not null
     union all
-    select account_idx, 'phone', hash(phone_key), phone_key from staging.signups where phone_key is not null
+    select account_idx, 'phone', hash(phone_key), phone_key from signups where phone_key is not null
     union all
-    select account_idx, 'name', hash(name_key), name_key from staging.signups where name_key is not null
+    select account_idx, 'name', hash(name_key), name_key from signups where name_key is not null
     union all
-    select account_idx, 'device', hash(device_id), device_id from staging.signups where device_id is not null
+    select account_idx, 'device', hash(device_id), device_id from signups where device_id is not null
     union all
-    select account_idx, 'device', hash(device_id), device_id from staging.sessions where device_id is not null
+    select account_idx, 'device', hash(device_id), device_id from sessions where device_id is not null
     union all
     -- Two branches with constant kinds, so that a query for one kind skips the other branches.
     select account_idx, 'ip', ip_key, ip from classified_ips where not shared_by_design
@@ -67,35 +99,35 @@ keys as (
     from classified_ips where not shared_by_design and prefix_key is not null
     union all
     select account_idx, 'tls', hash(tls_fingerprint), tls_fingerprint
-    from staging.sessions where tls_fingerprint is not null
+    from sessions where tls_fingerprint is not null
     union all
     select account_idx, 'user_agent', hash(user_agent), user_agent
-    from staging.signups where user_agent is not null
+    from signups where user_agent is not null
     union all
     select account_idx, 'user_agent', hash(user_agent), user_agent
-    from staging.sessions where user_agent is not null
+    from sessions where user_agent is not null
     union all
     select account_idx, 'card', hash(card_fingerprint), card_fingerprint
-    from staging.payments where card_fingerprint is not null
+    from payments where card_fingerprint is not null
     union all
     select
         account_idx,
         'bin_postal',
         hash(card_bin || ' ' || billing_postal),
         card_bin || ' ' || billing_postal
-    from staging.payments where card_bin is not null and billing_postal is not null
+    from payments where card_bin is not null and billing_postal is not null
     union all
     select account_idx, 'prompt', hash(prompt_hash), prompt_hash
-    from staging.api_usage where prompt_hash is not null
+    from api_usage where prompt_hash is not null
     union all
     select
         account_idx,
         'prompt_hour',
         hash(prompt_hash, date_trunc('hour', hour)),
         prompt_hash || ' ' || strftime(hour, '%Y-%m-%dT%H')
-    from staging.api_usage where prompt_hash is not null and hour is not null
+    from api_usage where prompt_hash is not null and hour is not null
     union all
-    select account_idx, 'prompt_set', hash(bucket), bucket from features.template_sketches
+    select account_idx, 'prompt_set', hash(bucket), bucket from template_sketches
 ),
 
 final as (

@@ -18,10 +18,11 @@ linking as (
     select kind, key, n_accounts, family, strength from features.key_stats where linked
 ),
 
--- Keys are hashes; the view holds the readable value beside each (read for members only).
+-- Keys are hashes; the readable value beside each comes from the members' rows only (the
+-- macro behind the view features.account_key_values, given the members' account_idx).
 held as (
     select distinct members.cluster_id, members.account_id, k.kind, k.key, k.value
-    from features.account_key_values as k
+    from features.account_key_values_of(accounts := (select list(account_idx) from members)) as k
     inner join members using (account_idx)
     semi join linking using (kind, key)
 ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from sybil.report.data import ReportError, load_reports, top_cluster_ids
 from sybil.report.page import render_index, render_report
@@ -37,14 +38,17 @@ def write_report(warehouse: Path, cluster_id: str, out: Path) -> Path:
     return out
 
 
-def write_top_reports(warehouse: Path, folder: Path, top_n: int) -> list[Path]:
+def write_top_reports(
+    warehouse: Path, folder: Path, top_n: int, *, config: dict[str, Any] | None = None
+) -> list[Path]:
     """Reports of the `top_n` riskiest flagged clusters in `folder`, with `index.html`.
 
     Reports of clusters no longer in the top (and temporary files of a killed run) are removed,
-    so the folder always matches the warehouse it was made from."""
+    so the folder always matches the warehouse it was made from. `config`: DuckDB settings of
+    the reading connection (the pipeline's memory limit)."""
     if top_n < 0:
         raise ReportError(f"top_n must be 0 or more, not {top_n}")
-    with published(warehouse) as con:
+    with published(warehouse, config=config) as con:
         ids = top_cluster_ids(con, top_n)
         datas = load_reports(con, ids) if ids else {}
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ class ReportError(ValueError):
 
 
 # Tables a report reads; a warehouse from an older or partial run may lack some.
+VALUES_MACRO = "features.account_key_values_of"  # readable values of a few accounts
 NEEDED_TABLES = (
     "published.clusters",
     "published.cluster_members",
@@ -103,6 +104,13 @@ class ReportData:
 
 def check_tables(con: duckdb.DuckDBPyConnection) -> None:
     missing = missing_tables(con, NEEDED_TABLES)
+    macro = con.sql(
+        "select count(*) from duckdb_functions() where database_name = current_database() "
+        "and schema_name = 'features' and function_name = $name",
+        params={"name": VALUES_MACRO.split(".")[1]},
+    ).fetchall()[0][0]
+    if not macro:
+        missing.append(VALUES_MACRO)
     if missing:
         raise ReportError(
             f"the warehouse lacks {', '.join(missing)} (not a complete sybil run's warehouse?)"

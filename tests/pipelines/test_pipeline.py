@@ -148,6 +148,29 @@ def test_account_keys_hold_every_kind_of_the_values_view(first_run):
     assert duplicates == 0
 
 
+def test_values_of_some_accounts_are_the_views_rows_of_them(first_run):
+    """Reports read a few members' values through account_key_values_of(accounts), which filters
+    every source before grouping; it must give exactly the view's rows of those accounts."""
+    some = "(select list(account_idx) from staging.signups where account_idx % 7 = 3)"
+    [(only_macro, only_view, rows)] = query(
+        first_run,
+        f"""
+        with
+        of_some as (from features.account_key_values_of(accounts := {some})),
+        viewed as (
+            from features.account_key_values
+            where account_idx in (select unnest({some}))
+        )
+        select
+            (select count(*) from (from of_some except all from viewed)),
+            (select count(*) from (from viewed except all from of_some)),
+            (select count(*) from of_some)
+        """,
+    )
+    assert (only_macro, only_view) == (0, 0)
+    assert rows > 0
+
+
 def test_flagged_evidence_names_two_families(first_run):
     for (evidence,) in query(first_run, "select evidence from published.clusters where flagged"):
         families = {

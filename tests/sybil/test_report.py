@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from datetime import datetime
 from types import SimpleNamespace as NS
 
@@ -320,6 +321,15 @@ def test_unknown_cluster_and_missing_tables_are_report_errors(run, tmp_path):
     duckdb.connect(str(empty)).close()
     with pytest.raises(ReportError, match=r"lacks published\.clusters"):
         write_report(empty, "C000", tmp_path / "x.html")
+    # A warehouse of an older version: every table, but not the macro that reads values.
+    older = tmp_path / "older.duckdb"
+    shutil.copy(settings.warehouse, older)
+    con = duckdb.connect(str(older))
+    con.execute("drop view features.account_key_values")
+    con.execute("drop macro table features.account_key_values_of")
+    con.close()
+    with pytest.raises(ReportError, match=r"lacks features\.account_key_values_of"):
+        write_report(older, "C000", tmp_path / "x.html")
 
 
 # --- rendered in a browser ---------------------------------------------------------------------
