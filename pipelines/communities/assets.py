@@ -36,43 +36,48 @@ class CommunityConfig(dg.Config):
     kinds={"duckdb", "python"},
 )
 def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+    # Read, then close: DuckDB's buffers (up to its memory limit) and the Arrow frame are freed
+    # before the graph is built, which at 10M accounts is what peaks (igraph and Leiden).
     with warehouse.connect() as con:
         n_accounts = row_count(con, "staging.signups")
         # Sorted, so the graph (and with it Leiden's result) does not depend on scan order.
         edges = con.sql(
             "select src, dst, weight from edges.similarity_edges order by src, dst"
         ).pl()
-        src = edges["src"].to_numpy().astype(np.int64)
-        dst = edges["dst"].to_numpy().astype(np.int64)
-        weight = edges["weight"].to_numpy().astype(np.float64)
-        result = detect_communities(
-            n_nodes=n_accounts,
-            src=src,
-            dst=dst,
-            weight=weight,
-            seed=config.seed,
-            objective=config.objective,
-            resolution=config.resolution,
-            beta=config.beta,
-            n_iterations=config.n_iterations,
-            min_size=config.min_size,
-        )
-        membership = prune_weak_members(
-            result.membership,
-            src=src,
-            dst=dst,
-            weight=weight,
-            min_strength=config.min_member_strength,
-            min_size=config.min_size,
-        )
-        kept = np.flatnonzero(membership >= 0)
-        members = pl.DataFrame(  # noqa: F841 (read by the SQL below)
-            {
-                "account_idx": kept.astype(np.int32),
-                "community": membership[kept],
-                "component": result.component[kept],
-            }
-        )
+    n_edges = edges.height
+    src = edges["src"].to_numpy().astype(np.int64)
+    dst = edges["dst"].to_numpy().astype(np.int64)
+    weight = edges["weight"].to_numpy().astype(np.float64)
+    del edges
+    result = detect_communities(
+        n_nodes=n_accounts,
+        src=src,
+        dst=dst,
+        weight=weight,
+        seed=config.seed,
+        objective=config.objective,
+        resolution=config.resolution,
+        beta=config.beta,
+        n_iterations=config.n_iterations,
+        min_size=config.min_size,
+    )
+    membership = prune_weak_members(
+        result.membership,
+        src=src,
+        dst=dst,
+        weight=weight,
+        min_strength=config.min_member_strength,
+        min_size=config.min_size,
+    )
+    kept = np.flatnonzero(membership >= 0)
+    members = pl.DataFrame(  # noqa: F841 (read by the SQL below)
+        {
+            "account_idx": kept.astype(np.int32),
+            "community": membership[kept],
+            "component": result.component[kept],
+        }
+    )
+    with warehouse.connect() as con:
         con.execute("create schema if not exists communities")
         con.execute(
             "create or replace table communities.account_communities as "
@@ -84,7 +89,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         metadata={
             "rows": int(kept.size),
             "accounts": n_accounts,
-            "edges": edges.height,
+            "edges": n_edges,
             "communities": int(sizes.size),
             "leiden_communities": result.n_communities,
             "pruned_members": int((result.membership >= 0).sum() - kept.size),

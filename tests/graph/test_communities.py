@@ -256,6 +256,29 @@ def test_quality_and_modularity_match_textbook_formulas() -> None:
     assert result.modularity == pytest.approx(nx.community.modularity(g, blocks))
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_modularity_on_weighted_planted_partitions_matches_igraph(seed: int) -> None:
+    """The array formula against igraph's Graph.modularity (weighted; with three isolated
+    nodes and min_size dropping small communities, so that singletons count too)."""
+    n_nodes, src, dst, _ = planted_partition(seed)
+    n_nodes += 3
+    weight = np.random.default_rng(seed).uniform(0.1, 1.0, src.size)
+    result = detect_communities(
+        n_nodes=n_nodes, src=src, dst=dst, weight=weight, seed=0, min_size=12
+    )
+    labels = result.membership.astype(np.int64)
+    outside = labels < 0
+    assert outside.any()
+    labels[outside] = result.n_communities + np.arange(int(outside.sum()))
+    pairs = {}
+    for a, b, w in zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True):
+        key = (min(a, b), max(a, b))
+        pairs[key] = pairs.get(key, 0.0) + w  # duplicate pairs sum, as detect_communities does
+    g = igraph.Graph(n_nodes, edges=list(pairs))
+    g.es["weight"] = list(pairs.values())
+    assert result.modularity == pytest.approx(g.modularity(labels.tolist(), weights="weight"))
+
+
 def test_modularity_objective_quality_is_weight_weighted_mean_of_components() -> None:
     # Component 0: two triangles + bridge (7 edges); component 1: a pair (1 edge).
     result = detect(8, [*TWO_TRIANGLES_AND_BRIDGE, (6, 7)], objective="modularity", resolution=1.0)
