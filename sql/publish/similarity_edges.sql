@@ -9,8 +9,11 @@ accounts as (
     select account_idx, account_id from staging.signups
 ),
 
+-- By account_idx: two joins of 73M edges on text ids cost minutes at 10M accounts.
 membership as (
-    select m.account_id, m.cluster_id from published.cluster_members as m
+    select c.account_idx, clusters.cluster_id
+    from communities.account_communities as c
+    inner join published.clusters as clusters using (community)
 ),
 
 kind_names as (
@@ -48,8 +51,8 @@ final as (
     inner join masks using (kind_mask)
     inner join accounts as a on a.account_idx = e.src
     inner join accounts as b on b.account_idx = e.dst
-    left join membership as ma on ma.account_id = a.account_id
-    left join membership as mb on mb.account_id = b.account_id
+    left join membership as ma on ma.account_idx = e.src
+    left join membership as mb on mb.account_idx = e.dst
 )
 
 select * exclude (src, dst) from final order by src, dst
