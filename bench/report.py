@@ -101,7 +101,24 @@ def machine_line(results: dict[str, Any]) -> str:
         f"{m.get('python', '?')}, {versions}; commit `{commit}`. DuckDB memory_limit "
         f"{s.get('memory_limit', '?')}, threads: {threads}; worlds of seed {s.get('seed', '?')}. "
         f"Load average at start: {', '.join(str(x) for x in m.get('load_average_at_start', []))}."
+        + _provenance(results)
     )
+
+
+def _provenance(results: dict[str, Any]) -> str:
+    """When sizes were measured in different runs (`--merge`), which run each comes from: the
+    header's commit is the latest run's, not necessarily the code behind every row."""
+    runs: dict[tuple[str, str], list[str]] = {}
+    for entry in results.get("sizes", []):
+        measured = entry.get("measured") or {}
+        key = (measured.get("at") or "an earlier run", (measured.get("commit") or "?")[:10])
+        runs.setdefault(key, []).append(f"{entry['accounts']:,}")
+    if len(runs) <= 1:
+        return ""
+    parts = [
+        f"{', '.join(sizes)} at {at} (commit `{commit}`)" for (at, commit), sizes in runs.items()
+    ]
+    return " Sizes come from separate runs: " + "; ".join(parts) + "."
 
 
 def _output(name: str, fig: dict[str, Any], entry: dict[str, Any]) -> str:

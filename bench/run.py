@@ -79,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sorted(sizes):
         print(f"bench: {n:,} accounts")
         entry = bench_size(n, args, systems)
+        # Merged sizes may come from earlier runs: each says when and at which commit it ran.
+        entry["measured"] = {
+            "at": results["generated_at"],
+            "commit": results["machine"].get("git", {}).get("commit"),
+        }
         if args.merge:  # keep the systems not run this time
             before = next((s for s in results["sizes"] if s["accounts"] == n), None)
             if before is not None:

@@ -210,3 +210,16 @@ def test_a_failed_10m_run_says_where_it_stopped_not_how_long_it_took() -> None:
     check = {c["target"]: c for c in check_targets(results)}["10M: completes"]
     assert check["measured"] == "failed at features__template_sketches after 33.4 min, 5.0 GB"
     assert check["met"] is False
+
+
+def test_header_names_each_run_when_sizes_were_merged_from_several() -> None:
+    results = _results()
+    results["machine"] = {"git": {"commit": "bbbbbbbbbbbb"}}
+    one_run = render_markdown(results)
+    assert "separate runs" not in one_run  # sizes without their own record: one run
+    results["sizes"][0]["measured"] = {"at": "2026-01-01T00:00:00Z", "commit": "aaaaaaaaaaaa"}
+    results["sizes"][1]["measured"] = {"at": "2026-01-02T00:00:00Z", "commit": "bbbbbbbbbbbb"}
+    text = render_markdown(results)
+    first, second = (f"{s['accounts']:,}" for s in results["sizes"][:2])
+    assert f"{first} at 2026-01-01T00:00:00Z (commit `aaaaaaaaaa`)" in text
+    assert f"{second} at 2026-01-02T00:00:00Z (commit `bbbbbbbbbb`)" in text
