@@ -29,6 +29,17 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
+def fixture_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: str, rows: list[tuple]
+) -> None:
+    """Create `table` (and its schema) with `columns` (SQL column definitions) holding `rows`:
+    the tiny hand-written input of an SQL file's oracle test."""
+    con.execute(f"create schema if not exists {table.split('.')[0]}")
+    con.execute(f"create table {table} ({columns})")
+    marks = ", ".join("?" for _ in rows[0])
+    con.executemany(f"insert into {table} values ({marks})", rows)
+
+
 def run_settings(raw: Path, root: Path, warehouse: str = "warehouse.duckdb") -> Settings:
     """Settings of a small test run: input `raw`, warehouse and exports in `root`, 2 GB and
     2 threads for DuckDB."""

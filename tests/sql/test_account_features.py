@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.sql import create_table
+from tests.conftest import fixture_table
 
 SIGNUPS = [
     # account_idx, account_id, created_at, email_domain_class, country
@@ -45,34 +46,34 @@ API_USAGE = [
 
 @pytest.fixture
 def features(con: duckdb.DuckDBPyConnection) -> dict[int, dict]:
-    for schema in ("staging", "ref", "features"):
-        con.execute(f"create schema if not exists {schema}")
-    con.execute(
-        "create table staging.signups (account_idx integer, account_id varchar, "
-        "created_at timestamp, email_domain_class varchar, country varchar)"
-    )
-    con.execute(
-        "create table staging.sessions (account_idx integer, ts timestamp, ip varchar, "
-        "ip_prefix varchar, asn integer, device_id varchar)"
-    )
-    con.execute("create table ref.asn_classes (asn integer, class varchar)")
-    con.execute(
-        "create table staging.payments (account_idx integer, card_fingerprint varchar, "
-        "status varchar, amount_usd double)"
-    )
-    con.execute(
-        "create table staging.api_usage (account_idx integer, hour timestamp, model varchar, "
-        "prompt_hash varchar, requests bigint, input_tokens bigint, output_tokens bigint)"
-    )
-    for table, rows in (
-        ("staging.signups", SIGNUPS),
-        ("staging.sessions", SESSIONS),
-        ("ref.asn_classes", ASN_CLASSES),
-        ("staging.payments", PAYMENTS),
-        ("staging.api_usage", API_USAGE),
+    for table, columns, rows in (
+        (
+            "staging.signups",
+            "account_idx integer, account_id varchar, created_at timestamp, "
+            "email_domain_class varchar, country varchar",
+            SIGNUPS,
+        ),
+        (
+            "staging.sessions",
+            "account_idx integer, ts timestamp, ip varchar, ip_prefix varchar, asn integer, "
+            "device_id varchar",
+            SESSIONS,
+        ),
+        ("ref.asn_classes", "asn integer, class varchar", ASN_CLASSES),
+        (
+            "staging.payments",
+            "account_idx integer, card_fingerprint varchar, status varchar, amount_usd double",
+            PAYMENTS,
+        ),
+        (
+            "staging.api_usage",
+            "account_idx integer, hour timestamp, model varchar, prompt_hash varchar, "
+            "requests bigint, input_tokens bigint, output_tokens bigint",
+            API_USAGE,
+        ),
     ):
-        marks = ", ".join("?" for _ in rows[0])
-        con.executemany(f"insert into {table} values ({marks})", rows)
+        fixture_table(con, table, columns, rows)
+    con.execute("create schema features")
     for name in ("account_session_stats", "account_payment_stats", "account_api_stats"):
         create_table(con, f"features.{name}", f"features/{name}")
     create_table(con, "features.account_features", "features/account_features")

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.sql import create_table
+from tests.conftest import fixture_table
 
 COMMUNITIES = [
     # account_idx, community, component; account 5 is in no community
@@ -59,28 +60,22 @@ EDGES = [
 
 @pytest.fixture
 def scoring(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    for schema in ("communities", "features", "edges", "ref", "scoring"):
-        con.execute(f"create schema if not exists {schema}")
-    con.execute(
-        "create table communities.account_communities "
-        "(account_idx integer, community integer, component integer)"
-    )
-    con.execute(
-        "create table features.account_keys (account_idx integer, kind varchar, key ubigint)"
-    )
-    con.execute("create table ref.key_kinds (kind varchar, kind_no integer, family varchar)")
-    con.execute(
-        "create table edges.similarity_edges "
-        "(src integer, dst integer, weight double, kind_mask integer)"
-    )
-    for table, rows in (
-        ("communities.account_communities", COMMUNITIES),
-        ("features.account_keys", KEYS),
-        ("ref.key_kinds", KEY_KINDS),
-        ("edges.similarity_edges", EDGES),
+    for table, columns, rows in (
+        (
+            "communities.account_communities",
+            "account_idx integer, community integer, component integer",
+            COMMUNITIES,
+        ),
+        ("features.account_keys", "account_idx integer, kind varchar, key ubigint", KEYS),
+        ("ref.key_kinds", "kind varchar, kind_no integer, family varchar", KEY_KINDS),
+        (
+            "edges.similarity_edges",
+            "src integer, dst integer, weight double, kind_mask integer",
+            EDGES,
+        ),
     ):
-        marks = ", ".join("?" for _ in rows[0])
-        con.executemany(f"insert into {table} values ({marks})", rows)
+        fixture_table(con, table, columns, rows)
+    con.execute("create schema scoring")
     for name in ("cluster_shared_keys", "cluster_coverage", "cluster_edge_stats"):
         create_table(con, f"scoring.{name}", f"scoring/{name}")
     return con
