@@ -2,7 +2,9 @@
 
 Shared keys, coverage and internal edges are tables of their own (run together in one statement
 they did not fit in memory at 10M accounts); these tiny fixtures pin what each must count: only
-values and edges inside one community, every holder once, IPs and prefixes as one family.
+values and edges inside one community, every holder once, IPs and prefixes as one family. Then
+cluster_features over them: distinct counts (over hashes) that never count a null, and the
+scoring tables joined in.
 """
 
 from __future__ import annotations
@@ -116,3 +118,83 @@ def test_edge_stats_count_only_edges_inside_a_community_by_family(scoring):
     # A device edge is a network edge too (devices belong to the network family).
     assert (c1["n_edges"], c1["device_edges"], c1["network_edges"]) == (1, 1, 1)
     assert (c1["payment_edges"], c1["edge_weight"]) == (0, pytest.approx(0.9))
+
+
+# Inputs of cluster_features itself, beside the scoring tables above; nulls where a distinct
+# count must not count them (the counts go over hashes, and hash(null) is not null in DuckDB).
+SIGNUPS = [
+    # account_idx, created_at, email_shape, email_domain_class, mailbox, domain, phone, device
+    (0, "2026-01-01 00:00:00", "a.a9", "free", "m1", "x.com", "p1", "d1"),
+    (1, "2026-01-01 00:10:00", "a.a9", "free", "m1", "x.com", None, "d1"),
+    (2, "2026-01-01 00:30:00", "a9", "disposable", "m2", "y.com", "p2", None),
+    (3, "2026-01-02 00:00:00", None, "organisation", None, None, None, None),
+    (4, "2026-01-02 05:00:00", "a", "organisation", "m4", "z.org", "p4", "d4"),
+    (5, "2026-01-03 00:00:00", "a", "free", "m5", "x.com", "p5", "d5"),  # in no community
+]
+PAYMENTS = [
+    # account_idx, status, card_fingerprint, card_bin, billing_postal
+    (0, "succeeded", "c1", "411111", "10115"),
+    (1, "failed", "c1", "411111", None),
+    (2, "succeeded", None, None, None),
+]
+API_USAGE = [(0, "2026-01-03 10:00:00"), (1, "2026-01-03 10:00:00"), (1, "2026-01-04 11:00:00")]
+FEATURES = [
+    # account_idx, datacenter, vpn, mobile, residential, session ips, sessions, requests,
+    # input tokens, output tokens, hours of day, quiet hours, main model
+    (idx, 0.0, 0.0, 0.0, 1.0, 1, 2, 3, 10, 20, 1, None, "m")
+    for idx in range(6)
+]
+
+
+@pytest.fixture
+def cluster_features(scoring: duckdb.DuckDBPyConnection) -> dict[int, dict]:
+    for table, columns, rows in (
+        (
+            "staging.signups",
+            "account_idx integer, created_at timestamp, email_shape varchar, "
+            "email_domain_class varchar, email_mailbox varchar, email_domain varchar, "
+            "phone_key varchar, device_id varchar",
+            SIGNUPS,
+        ),
+        (
+            "staging.payments",
+            "account_idx integer, status varchar, card_fingerprint varchar, card_bin varchar, "
+            "billing_postal varchar",
+            PAYMENTS,
+        ),
+        ("staging.api_usage", "account_idx integer, hour timestamp", API_USAGE),
+        (
+            "features.account_features",
+            "account_idx integer, datacenter_share double, vpn_share double, "
+            "mobile_share double, residential_share double, n_session_ips bigint, "
+            "n_sessions bigint, requests bigint, input_tokens bigint, output_tokens bigint, "
+            "hours_of_day bigint, quiet_hours bigint, main_model varchar",
+            FEATURES,
+        ),
+    ):
+        fixture_table(scoring, table, columns, rows)
+    create_table(scoring, "scoring.cluster_features", "scoring/cluster_features")
+    return rows_by_community(scoring, "cluster_features")
+
+
+def test_cluster_features_count_distinct_values_without_nulls(cluster_features):
+    c0, c1 = cluster_features[0], cluster_features[1]
+    assert (c0["size"], c1["size"]) == (3, 2)
+    assert (c0["n_mailboxes"], c0["n_email_domains"]) == (2, 2)
+    assert (c0["n_phones"], c0["n_with_phone"], c0["n_signup_devices"]) == (2, 2, 1)
+    assert (c1["n_mailboxes"], c1["n_phones"], c1["n_signup_devices"]) == (1, 1, 1)
+    assert (c0["n_paying"], c0["n_payments"], c0["n_cards"]) == (3, 3, 1)
+    assert (c0["n_bins"], c0["n_postals"]) == (1, 1)
+    assert c0["failed_rate"] == pytest.approx(1 / 3)
+    assert (c1["n_payments"], c1["n_cards"], c1["cluster_hours_of_day"]) == (0, 0, 0)
+    assert c0["cluster_hours_of_day"] == 2
+
+
+def test_cluster_features_join_the_scoring_tables(cluster_features):
+    c0, c1 = cluster_features[0], cluster_features[1]
+    assert (c0["shared_mailboxes"], c0["shared_ips"], c0["shared_prefixes"]) == (1, 1, 1)
+    assert c0["mailbox_coverage"] == pytest.approx(2 / 3)
+    assert c0["network_coverage"] == pytest.approx(1.0)
+    assert (c0["n_edges"], c0["network_edges"]) == (2, 2)
+    assert (c1["shared_devices"], c1["device_coverage"], c1["device_edges"]) == (1, 1.0, 1)
+    assert (c1["shared_phones"], c1["phone_coverage"], c1["identity_edges"]) == (0, 0.0, 0)
