@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines import workdir
-from pipelines.publish.views import PUBLISHED_VIEWS
+from pipelines.publish.views import BY_CLUSTER, PUBLISHED_VIEWS
 from pipelines.settings import Settings
 from pipelines.sql import SQL_DIR
 from sybil.generate import write_world
@@ -197,6 +197,42 @@ def test_cluster_evidence_edges_are_inside_clusters_with_their_values(run):
         assert outside == 0
 
 
+@pytest.mark.parametrize("view", BY_CLUSTER)
+def test_by_cluster_macro_gives_the_views_rows_of_those_clusters(run, view):
+    """`published.<view>_of(clusters)` reads only the named clusters' values (the view cannot
+    push its filter that far), and must give exactly the view's rows of those clusters: every
+    shared value included, none of another cluster's."""
+    with published(run.warehouse) as con:
+        some = [
+            r[0]
+            for r in con.sql(
+                "(select cluster_id from published.clusters order by size desc, cluster_id "
+                "limit 2) union all (select cluster_id from published.clusters where not "
+                "flagged order by cluster_id limit 1)"
+            ).fetchall()
+        ]
+        of_some = f"from published.{view}_of(clusters := $c::varchar[])"
+        in_view = f"from published.{view} where cluster_id in (select unnest($c::varchar[]))"
+        for one, other in ((of_some, in_view), (in_view, of_some)):
+            extra = con.sql(
+                f"select count(*) from (({one}) except all ({other}))", params={"c": some}
+            ).fetchall()[0][0]
+            assert extra == 0
+        rows = con.sql(
+            f"select count(*), count(distinct cluster_id), "
+            f"count(*) filter (where len(shared_keys) > 0) from ({of_some})",
+            params={"c": some},
+        ).fetchall()[0]
+        assert rows[1] == len(some)
+        assert rows[2] > 0
+        # No cluster named, no rows; an unknown id is no cluster.
+        for ids in ([], ["C-no-such-cluster"]):
+            assert con.sql(
+                f"select count(*) from published.{view}_of(clusters := $c::varchar[])",
+                params={"c": ids},
+            ).fetchall() == [(0,)]
+
+
 def test_views_are_in_the_published_warehouse(run):
     with published(run.warehouse) as con:
         views = {
@@ -206,8 +242,16 @@ def test_views_are_in_the_published_warehouse(run):
                 "and not internal"
             ).fetchall()
         }
+        macros = {
+            row[0]
+            for row in con.sql(
+                "select function_name from duckdb_functions() where schema_name = 'published' "
+                "and function_type = 'table_macro'"
+            ).fetchall()
+        }
     # Ours, and the history stage's view of newly flagged clusters.
     assert views == {*PUBLISHED_VIEWS, "new_flagged_clusters"}
+    assert macros == {*(f"{view}_of" for view in BY_CLUSTER), "flagged_since"}
 
 
 def test_reader_works_while_a_writer_holds_the_work_database(run):

@@ -4,20 +4,29 @@
 -- templates), never raw personal data. `members` is how many members of the cluster hold the
 -- key, `holders` how many accounts hold it in all, `linked` whether it links accounts (a value
 -- held by more than its kind's cap is a hub and links nobody).
+--
+-- The body of the table macro published.cluster_accounts_of(clusters := null): `clusters` is a
+-- list of cluster ids, or null for every cluster, which is the view published.cluster_accounts
+-- (pipelines/publish/views.py). A filter on the view cannot reach the values it reads (DuckDB
+-- does not push it into the branches of features.account_key_values), so at 10M accounts
+-- `where cluster_id = ?` read every account's identifiers; the macro reads the members' only.
 with
 
 members as (
     select m.cluster_id, m.account_id, s.account_idx
     from published.cluster_members as m
     inner join staging.signups as s using (account_id)
+    where clusters is null or m.cluster_id in (select unnest(clusters))
 ),
 
--- Keys are hashes; the value beside each comes from the view features.account_key_values
--- (computed for the members asked about only).
+-- Keys are hashes; the value beside each comes from features.account_key_values_of, given the
+-- members (every account when no cluster is named).
 member_keys as (
     select distinct members.cluster_id, members.account_id, k.kind, k.key, k.value
     from members
-    inner join features.account_key_values as k using (account_idx)
+    inner join features.account_key_values_of(
+        accounts := case when clusters is not null then (select list(account_idx) from members) end
+    ) as k using (account_idx)
 ),
 
 cluster_keys as (

@@ -3,6 +3,11 @@
 -- linking values themselves as stored (keyed hashes or normalized values, never raw personal
 -- data). `shared_keys` lists every linking value the two hold in common, so it can name more
 -- values than `kind_counts`, which counts those the edge was built from.
+--
+-- The body of the table macro published.cluster_evidence_edges_of(clusters := null): `clusters`
+-- is a list of cluster ids, or null for every cluster, which is the view
+-- published.cluster_evidence_edges (pipelines/publish/views.py); the macro reads the listed
+-- clusters' values only (see cluster_accounts.sql).
 with
 
 edges as (
@@ -17,6 +22,7 @@ edges as (
         kind_counts
     from published.similarity_edges
     where cluster_id is not null
+        and (clusters is null or cluster_id in (select unnest(clusters)))
 ),
 
 ids as (
@@ -27,15 +33,21 @@ linking_keys as (
     select kind, key, family from features.key_stats where linked
 ),
 
--- Keys are hashes; readable values from the view features.account_key_values.
+-- The first account of each pair, as account_idx.
+a_accounts as (
+    select distinct a_ids.account_idx
+    from edges
+    inner join ids as a_ids on a_ids.account_id = edges.account_a
+),
+
+-- Keys are hashes; readable values from features.account_key_values_of, given the first
+-- accounts of the pairs (every account when no cluster is named).
 a_values as (
     select distinct v.account_idx, v.kind, v.key, v.value
-    from features.account_key_values as v
-    semi join (
-        select a_ids.account_idx
-        from edges
-        inner join ids as a_ids on a_ids.account_id = edges.account_a
-    ) as wanted using (account_idx)
+    from features.account_key_values_of(
+        accounts := case when clusters is not null then (select list(account_idx) from a_accounts) end
+    ) as v
+    semi join a_accounts using (account_idx)
 ),
 
 pair_keys as (
