@@ -276,22 +276,30 @@ def stale_days(
     return sorted(d for d in set(stored) | set(now) if stored.get(d) != now.get(d))
 
 
-def _read_raw_rows(
+def _typed_select(
     con: duckdb.DuckDBPyConnection, table: str, where: str, params: dict[str, object]
-) -> str:
-    """Copy the raw rows matching `where` (card numbers nulled) into the temporary table
-    `raw_rows`, and their IPs normalized into `ip_values`; return the typed select over them
-    (`sql/staging/<table>_typed.sql`). The card test runs once per value, on this copy."""
+) -> tuple[str, dict[str, object]]:
+    """The typed select (`sql/staging/<table>_typed.sql`) over the raw rows matching `where`,
+    card numbers nulled, and its parameters; their IPs are normalized first into the temporary
+    table `ip_values`, once per distinct text.
+
+    The raw rows stream from the input through the card test and the typing into whatever the
+    caller writes: no copy of them is kept. At 10M accounts a temporary copy of 130M sessions
+    spilled to disk and cost more than the typing (189 s of the 517 s of store/sessions)."""
     carded, card_params = card_checked_select(con, table, where)
-    con.execute(f"create or replace temp table raw_rows as {carded}", {**card_params, **params})
-    columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
+    columns = {str(r[0]) for r in con.sql(f"describe raw.{table}").fetchall()}
     if "ip" in columns:
-        con.execute(f"create or replace temp table ip_values as {read_sql('staging/ip_values')}")
-    return read_sql(f"staging/{table}_typed")
+        con.execute(
+            "create or replace temp table ip_values as "
+            f"with raw_rows as (select ip from raw.{table} where {where}) "
+            f"select * from ({read_sql('staging/ip_values')})",
+            params,
+        )
+    typed = f"with raw_rows as ({carded}) select * from ({read_sql(f'staging/{table}_typed')})"
+    return typed, {**card_params, **params}
 
 
-def _drop_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("drop table if exists raw_rows")
+def _drop_ip_values(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table if exists ip_values")
 
 
@@ -304,9 +312,13 @@ def load_days(
     params = {"first": start, "last": end}
     ensure_store(con)
     fingerprints = input_days(con, table, start, end)
-    typed = _read_raw_rows(con, table, _dated(con, table), params)
+    typed, typed_params = _typed_select(con, table, _dated(con, table), params)
     code = code_version(con, table)
-    typed_columns = [str(r[0]) for r in con.sql(f"describe {typed}").fetchall()]
+    con.execute(
+        f"create or replace temp table _typed_shape as select * from ({typed}) limit 0",
+        typed_params,
+    )
+    typed_columns = [str(r[0]) for r in con.sql("describe _typed_shape").fetchall()]
     stored_columns = [
         str(r[0])
         for r in con.sql(
@@ -324,9 +336,9 @@ def load_days(
             con.execute("delete from store.partitions where table_name = $t", {"t": table})
             stored_columns = []
         if not stored_columns:
-            con.execute(f"create table store.{table} as select * from ({typed}) limit 0")
+            con.execute(f"create table store.{table} as from _typed_shape")
         con.execute(f"delete from store.{table} where day between $first and $last", params)
-        con.execute(f"insert into store.{table} {typed}")
+        rows = int(con.execute(f"insert into store.{table} {typed}", typed_params).fetchall()[0][0])
         con.execute(
             "delete from store.partitions where table_name = $t and day between $first and $last",
             {"t": table, **params},
@@ -344,8 +356,8 @@ def load_days(
         con.execute("rollback")
         raise
     finally:
-        rows = int(con.sql("select count(*) from raw_rows").fetchall()[0][0])
-        _drop_raw_rows(con)
+        con.execute("drop table if exists _typed_shape")
+        _drop_ip_values(con)
     return DaysLoaded(len(fingerprints), rows)
 
 
@@ -366,9 +378,9 @@ def typed_rows(
             "the sensor do it)"
         )
     params = {"first": first, "last": last}
-    typed = _read_raw_rows(con, table, _undated(con, table), params)
-    con.execute(f"create or replace temp table _undated as {typed}")
-    _drop_raw_rows(con)
+    typed, typed_params = _typed_select(con, table, _undated(con, table), params)
+    con.execute(f"create or replace temp table _undated as {typed}", typed_params)
+    _drop_ip_values(con)
     con.execute(f"create table if not exists store.{table} as select * from _undated limit 0")
     # A view: the stored rows are read once, by the checked SQL, not copied again.
     con.execute(

@@ -1,4 +1,4 @@
--- Every raw API usage row of the rows being typed (the temporary table raw_rows: one day's
+-- Every raw API usage row of the rows being typed (raw_rows, the input's rows of one day's
 -- partition, or the undated rows), typed, with what can be judged from the row alone: the reason
 -- its hour is unusable (`_time_reason`) and the reason its counts are (`_row_reason`). The checks
 -- against the account are made by every run in api_usage_checked.sql. One row per raw row.

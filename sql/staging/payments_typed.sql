@@ -1,4 +1,4 @@
--- Every raw payment attempt of the rows being typed (the temporary table raw_rows: one day's
+-- Every raw payment attempt of the rows being typed (raw_rows, the input's rows of one day's
 -- partition, or the undated rows), typed, with what can be judged from the row alone: the reason
 -- its time is unusable (`_time_reason`) and the reason its amount is (`_row_reason`). The checks
 -- against the account and against other days' payments (a payment_id seen before) are made by

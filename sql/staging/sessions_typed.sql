@@ -1,4 +1,4 @@
--- Every raw session of the rows being typed (the temporary table raw_rows: one day's partition,
+-- Every raw session of the rows being typed (raw_rows, the input's rows of one day's partition,
 -- or the undated rows), typed and normalized, with what can be judged from the row alone: the
 -- reason its time is unusable (`_time_reason`) and the problems of single fields that were nulled
 -- (`_issues`: an invalid IP or ASN does not cost the session's device and fingerprint). The
