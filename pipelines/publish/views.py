@@ -9,8 +9,9 @@ warehouse.
 A view that reads identifier values (`cluster_accounts`, `cluster_evidence_edges`) is a table
 macro first, `published.<view>_of(clusters := null)`, and the view is the macro over every
 cluster. A filter on such a view does not reach the values it reads (DuckDB does not push it
-into the branches of `features.account_key_values`): at 10M accounts one cluster's rows took two
-minutes through the view. The macro, given the cluster ids, reads only their members' values.
+into the branches of `features.account_key_values`): at 10M accounts one cluster's rows took
+133 s through the view, and 20 s through the macro given its id, which reads only its members'
+values.
 """
 
 import duckdb
