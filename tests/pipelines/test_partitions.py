@@ -192,6 +192,38 @@ def test_days_are_stale_until_loaded_and_again_when_their_rows_change(tmp_path):
     ]
 
 
+def test_typing_streams_from_parquet_with_card_numbers_nulled_and_never_normalized(tmp_path):
+    """The store types a Parquet input as it reads it (no copy of the raw rows): a card number
+    in the ip column is nulled and named in `_card_columns`, and its text is not among the IPs
+    normalized beforehand (`ip_values`, read from the input's ip column)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    card = "4111 1111 1111 1111"
+    csv = tmp_path / "sessions.csv"
+    csv.write_text(SESSIONS + f"a3,2026-01-02T05:00:00Z,{card},7922,UA,d3,t3\n")
+    with duckdb.connect() as write:
+        write.execute(
+            "copy (select * from read_csv($src, all_varchar = true)) to $dst (format parquet)",
+            {"src": str(csv), "dst": str(raw / "sessions.parquet")},
+        )
+    con = _store_con(raw)
+    params = {"first": FIRST_DAY, "last": last_day()}
+    typed, typed_params = days_module._typed_select(
+        con, "sessions", days_module._dated(con, "sessions"), params
+    )
+    assert con.sql("select ip_raw_text from ip_values order by 1").fetchall() == [
+        ("1.2.3.4",),
+        ("1.2.3.5",),
+    ]
+    rows = con.execute(
+        f"select account_id, ip, ip_prefix, _card_columns from ({typed}) order by _row",
+        typed_params,
+    ).fetchall()
+    assert [r[0] for r in rows] == ["a1", "a1", "a2", "a2", "a3"]  # the undated row left out
+    assert rows[0][1:] == ("1.2.3.4", "1.2.3.0/24", None)
+    assert rows[-1][1:] == (None, None, ["ip"])
+
+
 def test_changed_typing_code_makes_every_day_stale(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
