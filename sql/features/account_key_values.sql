@@ -50,12 +50,15 @@ wanted_ips as not materialized (
 -- are grouped (at 10M accounts grouping all of them was most of a one-cluster query). IPs are
 -- grouped and joined by their key, hash(ip), not their text: at 10M accounts DuckDB's
 -- aggregates spill fixed-width rows within its 4 GB and ran out of memory on the text.
+-- The test of `accounts` is a scalar subquery, a boolean: tested directly, the list itself rode
+-- through the join with the classes on every session row (a report on 13,000 members at 1M
+-- accounts took 61 s instead of 3).
 ip_classes as (
     select hash(s.ip) as ip_key, max(a.class in ('mobile', 'vpn')) as shared_by_design
     from staging.sessions as s
     inner join ref.asn_classes as a on a.asn = s.asn
     where s.ip is not null
-        and (accounts is null or hash(s.ip) in (select ip_key from wanted_ips))
+        and ((select accounts is null) or hash(s.ip) in (select ip_key from wanted_ips))
     group by hash(s.ip)
 ),
 
