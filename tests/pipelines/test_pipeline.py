@@ -133,8 +133,9 @@ def test_published_tables_and_ban_list(first_run):
 
 
 def test_account_keys_hold_every_kind_of_the_values_view(first_run):
-    """account_keys is built one kind of ref.key_kinds at a time: a kind the values view yields
-    but the reference does not list would be left out without a word."""
+    """account_keys is built a kind (or a few kinds) of ref.key_kinds at a time: a kind the
+    values view yields but the reference does not list would be left out without a word, and
+    the keys are exactly the view's distinct (account, kind, key), whichever kinds go together."""
     in_view, in_keys, listed = (
         {k for (k,) in query(first_run, f"select distinct kind from {source}")}
         for source in ("features.account_key_values", "features.account_keys", "ref.key_kinds")
@@ -146,6 +147,18 @@ def test_account_keys_hold_every_kind_of_the_values_view(first_run):
         "select count(*) - count(distinct (account_idx, kind, key)) from features.account_keys",
     )
     assert duplicates == 0
+    [(missing, extra)] = query(
+        first_run,
+        """
+        with
+        viewed as (select distinct account_idx, kind, key from features.account_key_values),
+        kept as (select account_idx, kind, key from features.account_keys)
+        select
+            (select count(*) from (from viewed except from kept)),
+            (select count(*) from (from kept except from viewed))
+        """,
+    )
+    assert (missing, extra) == (0, 0)
 
 
 def test_values_of_some_accounts_are_the_views_rows_of_them(first_run):
