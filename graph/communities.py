@@ -44,6 +44,7 @@ from graph.build import (
     canonical_labels,
     component_labels,
     graph_from_edges,
+    induced_edges,
     prepare_edges,
 )
 
@@ -171,29 +172,21 @@ class _Leiden:
         return membership, 0.0
 
 
-def _induced(g: igraph.Graph, mask: npt.NDArray[np.bool_]) -> igraph.Graph:
-    """``g`` itself when ``mask`` holds every node, else the subgraph ``mask`` induces."""
-    if mask.all():
-        return g
-    # Keeps vertex order (sorted ids) and the "weight" attribute; measured ~2.5x faster than
-    # rebuilding from the numpy arrays.
-    return g.induced_subgraph(np.flatnonzero(mask), implementation="create_from_scratch")
-
-
 def _leiden_cpm(
-    sub: igraph.Graph,
     edges: EdgeList,
     mask: npt.NDArray[np.bool_],
     raw: npt.NDArray[np.int64],
     leiden: _Leiden,
 ) -> float:
-    """One CPM call over ``sub``, the subgraph induced by ``mask``; writes labels into ``raw``."""
+    """One CPM call over the subgraph ``mask`` induces; writes labels into ``raw``.
+
+    Only that subgraph is ever built: building the whole graph to take its induced subgraph
+    cost 9 s at 1M accounts (8.4M edges), this 5 s, and at 10M two graphs were alive at once."""
     nodes = np.flatnonzero(mask)
     if nodes.size == 0:
         return 0.0
-    # Both ends of an edge share a component, so testing one end selects the induced edges.
-    two_m = 2.0 * float(edges.weight[mask[edges.src]].sum())
-    membership, quality = leiden.run(sub, two_m)
+    sub = induced_edges(edges, mask)
+    membership, quality = leiden.run(graph_from_edges(sub), 2.0 * float(sub.weight.sum()))
     raw[nodes] = membership
     return quality
 
@@ -319,8 +312,7 @@ def detect_communities(
     edges = prepare_edges(n_nodes=n_nodes, src=src, dst=dst, weight=weight)
     n = edges.n_nodes
 
-    g = graph_from_edges(edges)
-    component = component_labels(g)
+    component = component_labels(edges)
     comp_sizes = np.bincount(component, minlength=1 if n else 0).astype(np.int64)
     node_comp_size = comp_sizes[component]
     smallest_leiden = max(3, min_size)
@@ -330,15 +322,10 @@ def detect_communities(
     direct_nodes = (node_comp_size >= min_size) & (node_comp_size <= 2)
     raw[direct_nodes] = n
     leiden = _Leiden(objective, resolution, beta, n_iterations)
-    # The whole graph is dropped before Leiden runs (rebinding `g` frees it unless the subgraph
-    # is the graph): at 10M accounts, two graphs of 73M edges held ~9 GB at once.
     with seeded_igraph_rng(seed):
         if objective == "CPM":
-            mask = node_comp_size >= smallest_leiden
-            g = _induced(g, mask)
-            quality = _leiden_cpm(g, edges, mask, raw, leiden)
+            quality = _leiden_cpm(edges, node_comp_size >= smallest_leiden, raw, leiden)
         else:
-            del g  # one graph per component, built from the arrays
             quality = _leiden_modularity(edges, component, comp_sizes, smallest_leiden, raw, leiden)
     quality += _outside_leiden_quality(
         objective=objective,

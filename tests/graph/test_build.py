@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph import build_graph, connected_components, prepare_edges
+from graph.build import graph_from_edges, induced_edges
 
 
 def edge_weights(g: igraph.Graph) -> dict[tuple[int, int], float]:
@@ -139,3 +140,58 @@ def test_connected_components_match_networkx(seed: int) -> None:
     got = connected_components(n_nodes=n_nodes, src=src, dst=dst).tolist()
 
     assert got == nx_canonical_components(n_nodes, src, dst), f"seed={seed}"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["path_descending", "path_shuffled", "star_on_last", "two_long_paths", "ladder"],
+)
+def test_components_of_long_and_skewed_graphs_match_networkx(shape: str) -> None:
+    """Pointer jumping must carry the smallest label the whole length of long paths, whatever
+    the numbering: these shapes are where label propagation is slowest to settle."""
+    rng = np.random.default_rng(3)
+    n = 2_000
+    order = np.arange(n)
+    if shape == "path_descending":
+        order = order[::-1]
+    elif shape == "path_shuffled":
+        order = rng.permutation(n)
+    if shape == "star_on_last":
+        src, dst = np.full(n - 1, n - 1), np.arange(n - 1)
+    elif shape == "two_long_paths":
+        src = np.concatenate((order[0 : n // 2 - 1], order[n // 2 : n - 1]))
+        dst = np.concatenate((order[1 : n // 2], order[n // 2 + 1 : n]))
+    elif shape == "ladder":
+        half = rng.permutation(n).reshape(2, -1)
+        src = np.concatenate((half[0][:-1], half[1][:-1], half[0]))
+        dst = np.concatenate((half[0][1:], half[1][1:], half[1]))
+    else:
+        src, dst = order[:-1], order[1:]
+
+    got = connected_components(n_nodes=n, src=src, dst=dst).tolist()
+
+    assert got == nx_canonical_components(n, src, dst)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_induced_edges_are_igraphs_induced_subgraph(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_nodes = int(rng.integers(2, 60))
+    m = int(rng.integers(1, 3 * n_nodes))
+    src, dst = rng.integers(0, n_nodes, m), rng.integers(0, n_nodes, m)
+    keep_pair = src != dst
+    edges = prepare_edges(
+        n_nodes=n_nodes, src=src[keep_pair], dst=dst[keep_pair], weight=rng.random(m)[keep_pair]
+    )
+    keep = rng.random(n_nodes) < 0.6
+
+    got = induced_edges(edges, keep)
+    expected = graph_from_edges(edges).induced_subgraph(np.flatnonzero(keep))
+
+    assert got.n_nodes == expected.vcount() == int(keep.sum())
+    pairs = list(zip(got.src.tolist(), got.dst.tolist(), strict=True))
+    assert dict(zip(pairs, got.weight.tolist(), strict=True)) == {
+        tuple(sorted(e.tuple)): e["weight"] for e in expected.es
+    }
+    assert (got.src < got.dst).all()
+    assert pairs == sorted(pairs)
