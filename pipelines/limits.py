@@ -38,19 +38,19 @@ NULL_LIMITS: dict[str, tuple[NullLimit, ...]] = {
         NullLimit("device_id", 0.20, 0.80, "device_id"),
     ),
     "sessions": (
-        NullLimit("account_id", 0.0, 0.0),
+        NullLimit("account_idx", 0.0, 0.0),
         NullLimit("ts", 0.0, 0.0),
         NullLimit("ip", 0.05, 0.50, "ip"),
         NullLimit("device_id", 0.20, 0.80, "device_id"),
     ),
     "payments": (
-        NullLimit("account_id", 0.0, 0.0),
+        NullLimit("account_idx", 0.0, 0.0),
         NullLimit("created_at", 0.01, 0.50, "created_at"),
         # Paypal, bank and gift payments have no card: a high share is unusual, not wrong.
         NullLimit("card_fingerprint", 0.50, None, "card_fingerprint"),
     ),
     "api_usage": (
-        NullLimit("account_id", 0.0, 0.0),
+        NullLimit("account_idx", 0.0, 0.0),
         NullLimit("hour", 0.0, 0.0),
         NullLimit("prompt_hash", 0.10, 0.50, "prompt_hash"),
     ),

@@ -129,7 +129,7 @@ def test_null_rates_only_warn_for_a_column_absent_from_the_input(con):
         "select 'a' as account_id, null::varchar as ip, 'd1' as device_id"
     )
     con.execute(
-        "create table staging.sessions as select 'a' as account_id, "
+        "create table staging.sessions as select 0 as account_idx, "
         "timestamp '2026-01-01' as ts, null::varchar as ip, 'd1' as device_id"
     )
     result = null_rates(con, "sessions")
