@@ -19,6 +19,7 @@ SIGNUPS = [
     (0, "a0", "2026-01-01 00:00:00", "free", "DE"),
     (1, "a1", "2026-01-01 00:00:00", "free", "FR"),
     (2, "a2", "2026-01-01 00:00:00", "organisation", "US"),  # no activity at all
+    (3, "a3", "2026-01-01 00:00:00", "free", "US"),  # API use without a model or template
 ]
 SESSIONS = [
     # account_idx, ts, ip, ip_prefix, asn, device_id
@@ -41,6 +42,7 @@ API_USAGE = [
     (1, "2026-01-05 09:00:00", "m1", "p1", 3, 30, 60),
     (1, "2026-01-05 09:00:00", "m2", "p2", 5, 50, 100),  # same hour, another model and template
     (1, "2026-01-06 10:00:00", "m1", "p1", 4, 40, 80),
+    (3, "2026-01-07 08:00:00", None, None, 2, 20, 40),
 ]
 
 
@@ -108,7 +110,13 @@ def test_api_use_per_hour_template_and_model(features):
 
 
 def test_every_signup_has_a_row_and_no_activity_means_zeros(features):
-    assert sorted(features) == [0, 1, 2]
+    assert sorted(features) == [0, 1, 2, 3]
     c = features[2]
     assert (c["n_sessions"], c["n_payments"], c["requests"], c["n_templates"]) == (0, 0, 0, 0)
     assert c["main_model"] is None
+
+
+def test_api_use_without_models_or_templates_counts_none_of_them(features):
+    d = features[3]
+    assert (d["requests"], d["active_hours"]) == (2, 1)
+    assert (d["n_templates"], d["n_models"], d["main_model"]) == (0, 0, None)
