@@ -161,6 +161,28 @@ def test_account_keys_hold_every_kind_of_the_values_view(first_run):
     assert (missing, extra) == (0, 0)
 
 
+def test_staged_events_are_stored_by_account(first_run):
+    """Every step after staging reads the event rows per account (and reports a few accounts'
+    rows): they are stored in (account_idx, _row) order, which lets a scan skip row groups."""
+    for table in ("sessions", "api_usage", "payments"):
+        [(rows, out_of_order)] = query(
+            first_run,
+            f"""
+            select count(*), count(*) filter (
+                where prev_idx is not null and (account_idx, _row) < (prev_idx, prev_row)
+            )
+            from (
+                select account_idx, _row,
+                    lag(account_idx) over (order by rowid) as prev_idx,
+                    lag(_row) over (order by rowid) as prev_row
+                from staging.{table}
+            )
+            """,
+        )
+        assert rows > 0, table
+        assert out_of_order == 0, table
+
+
 def test_values_of_some_accounts_are_the_views_rows_of_them(first_run):
     """Reports read a few members' values through account_key_values_of(accounts), which filters
     every source before grouping; it must give exactly the view's rows of those accounts."""
