@@ -129,13 +129,19 @@ def nx_canonical_components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> l
     return labels
 
 
+def random_pairs(
+    rng: np.random.Generator, min_nodes: int, max_nodes: int, pairs_per_node: int
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """A random node count and node pairs on them, self loops left out."""
+    n_nodes = int(rng.integers(min_nodes, max_nodes))
+    m = int(rng.integers(0, pairs_per_node * n_nodes))
+    src, dst = rng.integers(0, n_nodes, m), rng.integers(0, n_nodes, m)
+    return n_nodes, src[src != dst], dst[src != dst]
+
+
 @pytest.mark.parametrize("seed", range(25))
 def test_connected_components_match_networkx(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n_nodes = int(rng.integers(1, 80))
-    m = int(rng.integers(0, 2 * n_nodes))
-    src, dst = rng.integers(0, n_nodes, m), rng.integers(0, n_nodes, m)
-    src, dst = src[src != dst], dst[src != dst]
+    n_nodes, src, dst = random_pairs(np.random.default_rng(seed), 1, 80, 2)
 
     got = connected_components(n_nodes=n_nodes, src=src, dst=dst).tolist()
 
@@ -176,13 +182,8 @@ def test_components_of_long_and_skewed_graphs_match_networkx(shape: str) -> None
 @pytest.mark.parametrize("seed", range(10))
 def test_induced_edges_are_igraphs_induced_subgraph(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    n_nodes = int(rng.integers(2, 60))
-    m = int(rng.integers(1, 3 * n_nodes))
-    src, dst = rng.integers(0, n_nodes, m), rng.integers(0, n_nodes, m)
-    keep_pair = src != dst
-    edges = prepare_edges(
-        n_nodes=n_nodes, src=src[keep_pair], dst=dst[keep_pair], weight=rng.random(m)[keep_pair]
-    )
+    n_nodes, src, dst = random_pairs(rng, 2, 60, 3)
+    edges = prepare_edges(n_nodes=n_nodes, src=src, dst=dst, weight=rng.random(src.size))
     keep = rng.random(n_nodes) < 0.6
 
     got = induced_edges(edges, keep)

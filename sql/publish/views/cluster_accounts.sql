@@ -16,7 +16,8 @@ members as (
     select m.cluster_id, m.account_id, s.account_idx
     from published.cluster_members as m
     inner join staging.signups as s using (account_id)
-    where clusters is null or m.cluster_id in (select unnest(clusters))
+    -- The list tested as a scalar: as a column it rides along the join with the sign-ups.
+    where (select clusters is null) or m.cluster_id in (select unnest(clusters))
 ),
 
 -- Keys are hashes; the value beside each comes from features.account_key_values_of, given the

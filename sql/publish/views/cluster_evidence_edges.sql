@@ -22,7 +22,9 @@ edges as (
         kind_counts
     from published.similarity_edges
     where cluster_id is not null
-        and (clusters is null or cluster_id in (select unnest(clusters)))
+        -- The list tested as a scalar: as a column it would ride along every row (see
+        -- features/account_key_values.sql).
+        and ((select clusters is null) or cluster_id in (select unnest(clusters)))
 ),
 
 ids as (
