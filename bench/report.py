@@ -282,6 +282,28 @@ def top_steps(results: dict[str, Any], n: int = 5) -> list[str]:
     ]
 
 
+def slower_table(results: dict[str, Any]) -> list[str]:
+    """Pipeline steps much slower than in the results this run replaced (see
+    `bench.stages.slower_steps`); nothing when no size has one."""
+    rows = []
+    for e in results.get("sizes", []):
+        found = e["systems"].get("pipeline", {}).get("slower_than_previous") or {}
+        for s in found.get("steps", []):
+            rows.append(
+                [
+                    f"{e['accounts']:,}",
+                    f"`{s['step']}`",
+                    seconds(s["before"]),
+                    seconds(s["after"]),
+                    f"{s['ratio']:.2f}x",
+                    f"`{str(found.get('commit'))[:10]}`",
+                ]
+            )
+    if not rows:
+        return []
+    return _table(["accounts", "step", "before", "now", "ratio", "before at"], rows, "rlrrrl")
+
+
 def next_day_table(results: dict[str, Any]) -> list[str]:
     """The daily run (bench/next_day.py): the whole world typed from nothing against the run that
     finds the days before the last one in the store."""
@@ -459,6 +481,9 @@ def render_markdown(results: dict[str, Any]) -> str:
     top = top_steps(results)
     if top:
         lines += [*top, ""]
+    slower = slower_table(results)
+    if slower:
+        lines += ["## Steps slower than in the previous results", "", *slower, ""]
     daily = next_day_table(results)
     if daily:
         lines += ["## The next-day run", "", NEXT_DAY_NOTE, "", *daily, ""]

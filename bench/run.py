@@ -74,11 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reference": reference_quality(),
         "sizes": [],
     }
-    if args.merge and args.json.is_file():
-        results["sizes"] = json.loads(args.json.read_text()).get("sizes", [])
+    previous = json.loads(args.json.read_text()) if args.json.is_file() else {}
+    if args.merge:
+        results["sizes"] = previous.get("sizes", [])
     for n in sorted(sizes):
         print(f"bench: {n:,} accounts")
         entry = bench_size(n, args, systems)
+        compare_steps(
+            entry, next((s for s in previous.get("sizes", []) if s["accounts"] == n), None)
+        )
         # Merged sizes may come from earlier runs: each says when and at which commit it ran.
         entry["measured"] = {
             "at": results["generated_at"],
@@ -101,6 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: README table updated in {args.readme}")
     print(f"bench: wrote {args.json} and {args.md}")
     return 0
+
+
+def compare_steps(entry: dict[str, Any], before: dict[str, Any] | None) -> None:
+    """Record (and print) the pipeline's steps that got much slower than in the previous results
+    of the same size: a regression of speed shows up in the run that made it, not sessions later
+    in someone's reading of the table."""
+    now = entry["systems"].get("pipeline") or {}
+    was = ((before or {}).get("systems") or {}).get("pipeline") or {}
+    if now.get("status") != "ok" or was.get("status") != "ok":
+        return
+    slower = st.slower_steps(was.get("steps") or [], now.get("steps") or [])
+    commit = ((before or {}).get("measured") or {}).get("commit")
+    now["slower_than_previous"] = {"commit": commit, "steps": slower}
+    for s in slower:
+        print(
+            f"bench: slower than at {str(commit)[:10]}: {s['step']} "
+            f"{s['before']:.1f} s -> {s['after']:.1f} s ({s['ratio']}x)"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:

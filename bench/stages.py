@@ -157,3 +157,27 @@ def split_communities(step: Span, marks: Sequence[Span]) -> list[Span] | None:
     if cursor < step.end:
         out.append(Span("communities", cursor, step.end))
     return [s for s in out if s.end > s.start]
+
+
+# A step is flagged as slower than the previous measurement when it took this many times as long
+# and at least this many seconds more: single runs on a shared machine vary by about 20%, and
+# steps of a second vary by more.
+SLOWER_RATIO = 1.5
+SLOWER_SECONDS = 2.0
+
+
+def slower_steps(
+    before: Sequence[dict[str, object]], after: Sequence[dict[str, object]]
+) -> list[dict[str, object]]:
+    """The steps of `after` that took more than SLOWER_RATIO times their time in `before` and at
+    least SLOWER_SECONDS more (each a `{"step", "seconds"}` record, as the pipeline's figures
+    list them): the regressions a bench run should point out. Slowest-grown first."""
+    old = {str(s["step"]): float(s["seconds"]) for s in before}  # type: ignore[arg-type]
+    found = []
+    for s in after:
+        name, now = str(s["step"]), float(s["seconds"])  # type: ignore[arg-type]
+        was = old.get(name)
+        if was is None or now < was * SLOWER_RATIO or now - was < SLOWER_SECONDS:
+            continue
+        found.append({"step": name, "before": was, "after": now, "ratio": round(now / was, 2)})
+    return sorted(found, key=lambda f: -float(f["after"]) / float(f["before"]))

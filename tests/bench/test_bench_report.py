@@ -223,3 +223,19 @@ def test_header_names_each_run_when_sizes_were_merged_from_several() -> None:
     first, second = (f"{s['accounts']:,}" for s in results["sizes"][:2])
     assert f"{first} at 2026-01-01T00:00:00Z (commit `aaaaaaaaaa`)" in text
     assert f"{second} at 2026-01-02T00:00:00Z (commit `bbbbbbbbbb`)" in text
+
+
+def test_steps_slower_than_the_previous_results_get_a_table() -> None:
+    results = _results()
+    assert "slower than in the previous" not in render_markdown(results)
+    results["sizes"][0]["systems"]["pipeline"]["slower_than_previous"] = {
+        "commit": "0123456789abcdef",
+        "steps": [{"step": "reports__top_clusters", "before": 10.0, "after": 65.0, "ratio": 6.5}],
+    }
+
+    markdown = render_markdown(results)
+
+    assert "## Steps slower than in the previous results" in markdown
+    assert "| 100,000 | `reports__top_clusters` | 10.0 s | 65.0 s | 6.50x | `0123456789` |" in (
+        markdown
+    )

@@ -162,3 +162,52 @@ def test_pipeline_figures_of_a_failed_run() -> None:
     figures = pipeline_figures(failed, child)
     assert figures["status"] == "failed"
     assert figures["failed_step"] == "edges__similarity_edges"
+
+
+def test_slower_steps_flag_big_growth_only_and_the_worst_first() -> None:
+    before = [
+        {"step": "reports__top_clusters", "seconds": 10.0},
+        {"step": "edges__similarity_edges", "seconds": 20.0},
+        {"step": "staging__signups", "seconds": 0.5},
+        {"step": "published", "seconds": 14.0},
+    ]
+    after = [
+        {"step": "reports__top_clusters", "seconds": 65.0},  # 6.5x: flagged
+        {"step": "edges__similarity_edges", "seconds": 29.0},  # 1.45x: noise
+        {"step": "staging__signups", "seconds": 1.4},  # 2.8x but 0.9 s more: noise
+        {"step": "published", "seconds": 22.0},  # 1.57x and 8 s more: flagged
+        {"step": "features__new_step", "seconds": 50.0},  # nothing to compare with
+    ]
+
+    found = st.slower_steps(before, after)
+
+    assert [f["step"] for f in found] == ["reports__top_clusters", "published"]
+    assert found[0] == {
+        "step": "reports__top_clusters",
+        "before": 10.0,
+        "after": 65.0,
+        "ratio": 6.5,
+    }
+    assert st.slower_steps(after, before) == []
+
+
+def test_a_run_records_the_steps_slower_than_the_results_it_replaces() -> None:
+    from bench.run import compare_steps
+
+    def entry(seconds: float, status: str = "ok") -> dict:
+        steps = [{"step": "reports__top_clusters", "seconds": seconds}]
+        return {
+            "systems": {"pipeline": {"status": status, "steps": steps}},
+            "measured": {"commit": "abc"},
+        }
+
+    now = entry(65.0)
+    compare_steps(now, entry(10.0))
+    assert now["systems"]["pipeline"]["slower_than_previous"] == {
+        "commit": "abc",
+        "steps": [{"step": "reports__top_clusters", "before": 10.0, "after": 65.0, "ratio": 6.5}],
+    }
+    for before in (None, entry(10.0, status="timeout"), {"systems": {}}):
+        fresh = entry(65.0)
+        compare_steps(fresh, before)
+        assert "slower_than_previous" not in fresh["systems"]["pipeline"]
