@@ -7,8 +7,9 @@ so it includes whatever earlier steps still hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 STAGES: tuple[str, ...] = (
     "ingest",
@@ -167,17 +168,17 @@ SLOWER_SECONDS = 2.0
 
 
 def slower_steps(
-    before: Sequence[dict[str, object]], after: Sequence[dict[str, object]]
-) -> list[dict[str, object]]:
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """The steps of `after` that took more than SLOWER_RATIO times their time in `before` and at
     least SLOWER_SECONDS more (each a `{"step", "seconds"}` record, as the pipeline's figures
     list them): the regressions a bench run should point out. Slowest-grown first."""
-    old = {str(s["step"]): float(s["seconds"]) for s in before}  # type: ignore[arg-type]
+    old = {str(s["step"]): float(s["seconds"]) for s in before}
     found = []
     for s in after:
-        name, now = str(s["step"]), float(s["seconds"])  # type: ignore[arg-type]
+        name, now = str(s["step"]), float(s["seconds"])
         was = old.get(name)
         if was is None or now < was * SLOWER_RATIO or now - was < SLOWER_SECONDS:
             continue
         found.append({"step": name, "before": was, "after": now, "ratio": round(now / was, 2)})
-    return sorted(found, key=lambda f: -float(f["after"]) / float(f["before"]))
+    return sorted(found, key=lambda f: -f["after"] / f["before"])
