@@ -111,12 +111,13 @@ def compare_steps(entry: dict[str, Any], before: dict[str, Any] | None) -> None:
     """Record (and print) the pipeline's steps that got much slower than in the previous results
     of the same size: a regression of speed shows up in the run that made it, not sessions later
     in someone's reading of the table."""
+    before = before or {}
     now = entry["systems"].get("pipeline") or {}
-    was = ((before or {}).get("systems") or {}).get("pipeline") or {}
+    was = (before.get("systems") or {}).get("pipeline") or {}
     if now.get("status") != "ok" or was.get("status") != "ok":
         return
     slower = st.slower_steps(was.get("steps") or [], now.get("steps") or [])
-    commit = ((before or {}).get("measured") or {}).get("commit")
+    commit = (before.get("measured") or {}).get("commit")
     now["slower_than_previous"] = {"commit": commit, "steps": slower}
     for s in slower:
         print(

@@ -195,11 +195,12 @@ def component_labels(edges: EdgeList) -> npt.NDArray[np.int32]:
 def induced_edges(edges: EdgeList, keep: npt.NDArray[np.bool_]) -> EdgeList:
     """The edges between nodes with ``keep`` set, the kept nodes renumbered ``0..k-1`` in order
     (as igraph's ``induced_subgraph`` numbers them)."""
+    kept = int(np.count_nonzero(keep))
     number = np.full(edges.n_nodes, -1, dtype=np.int64)
-    number[keep] = np.arange(int(np.count_nonzero(keep)), dtype=np.int64)
+    number[keep] = np.arange(kept, dtype=np.int64)
     inside = keep[edges.src] & keep[edges.dst]
     return EdgeList(
-        n_nodes=int(np.count_nonzero(keep)),
+        n_nodes=kept,
         src=number[edges.src[inside]],
         dst=number[edges.dst[inside]],
         weight=edges.weight[inside],

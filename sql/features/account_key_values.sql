@@ -13,6 +13,9 @@
 -- filtering the view read every session of 10M accounts and ran out of memory.
 with
 
+-- Each source is filtered to the listed accounts, `accounts` tested as it is: on a bare scan the
+-- list rides nowhere, and tested as a scalar subquery (as ip_classes below must) it made the
+-- view's IP kinds for every account 30% slower at 1M (4.2 s against 3.2 s).
 signups as not materialized (
     select * from staging.signups
     where accounts is null or account_idx in (select unnest(accounts))

@@ -218,6 +218,17 @@ def test_by_cluster_macro_gives_the_views_rows_of_those_clusters(run, view):
                 f"select count(*) from (({one}) except all ({other}))", params={"c": some}
             ).fetchall()[0][0]
             assert extra == 0
+        # The same rows when the ids come from a query (the list is then tested as a scalar
+        # subquery inside the macro, not as a constant).
+        queried = (
+            f"from published.{view}_of(clusters := (select list(cluster_id) from "
+            "published.clusters where list_contains($c::varchar[], cluster_id)))"
+        )
+        for one, other in ((of_some, queried), (queried, of_some)):
+            extra = con.sql(
+                f"select count(*) from (({one}) except all ({other}))", params={"c": some}
+            ).fetchall()[0][0]
+            assert extra == 0
         rows = con.sql(
             f"select count(*), count(distinct cluster_id), "
             f"count(*) filter (where len(shared_keys) > 0) from ({of_some})",
