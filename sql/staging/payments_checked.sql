@@ -9,6 +9,16 @@ accounts as (
     select account_id, account_idx, created_at from staging.account_lookup
 ),
 
+-- The payment ids that come more than once, with the row that came first: a group by, not a
+-- window over every payment (which sorted all of them, and this SQL is read three times).
+repeated as (
+    select payment_id, min(_row) as first_row
+    from typed_rows
+    where payment_id is not null
+    group by payment_id
+    having count(*) > 1
+),
+
 final as (
     select
         typed._row,
@@ -29,9 +39,7 @@ final as (
             when typed.account_id is null then 'null account_id'
             when accounts.account_id is null then 'unknown account_id'
             when accounts.account_idx is null then 'account quarantined in signups'
-            when typed.payment_id is not null
-                and row_number() over (partition by typed.payment_id order by typed._row) > 1
-                then 'duplicate payment_id'
+            when typed._row > repeated.first_row then 'duplicate payment_id'
             when typed._time_reason is not null then typed._time_reason
             when typed.created_at < accounts.created_at - interval 1 hour
                 then 'created_at before the account was created'
@@ -39,6 +47,7 @@ final as (
         end as _reason
     from typed_rows as typed
     left join accounts on accounts.account_id = typed.account_id
+    left join repeated on repeated.payment_id = typed.payment_id
 )
 
 select * from final

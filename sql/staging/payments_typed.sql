@@ -3,7 +3,9 @@
 -- its time is unusable (`_time_reason`) and the reason its amount is (`_row_reason`). The checks
 -- against the account and against other days' payments (a payment_id seen before) are made by
 -- every run in payments_checked.sql. One row per raw row. The billing name is compared as a
--- keyed hash of its folded form; the name itself goes to restricted.payments.
+-- keyed hash of its folded form, computed once per distinct name (the temporary table
+-- billing_name_keys, sql/staging/billing_name_keys.sql); the name itself goes to
+-- restricted.payments.
 with
 
 typed as (
@@ -18,13 +20,16 @@ typed as (
         lower(nullif(trim(card_fingerprint::varchar), '')) as card_fingerprint,
         nullif(regexp_replace(card_bin::varchar, '[^0-9]', '', 'g'), '') as card_bin,
         upper(nullif(trim(card_country::varchar), '')) as card_country,
-        nullif(trim(billing_name::varchar), '') as billing_name,
+        nullif(trim(raw_rows.billing_name::varchar), '') as billing_name,
+        billing_name_keys.billing_name_key,
         upper(nullif(regexp_replace(billing_postal::varchar, '\s+', '', 'g'), '')) as billing_postal,
         try_cast(amount_usd as double) as amount_usd,
         amount_usd is not null and try_cast(amount_usd as double) is null as amount_unparseable,
         lower(nullif(trim(status::varchar), '')) as status,
         _card_columns
     from raw_rows
+    left join billing_name_keys
+        on billing_name_keys.billing_name_raw_text = raw_rows.billing_name::varchar
 ),
 
 final as (
@@ -39,7 +44,7 @@ final as (
         card_bin,
         card_country,
         billing_name,
-        keyed_hash(name_key(billing_name)) as billing_name_key,
+        billing_name_key,
         billing_postal,
         amount_usd,
         status,

@@ -162,6 +162,60 @@ def test_payments_reject_orphans_negative_nan_and_duplicates(warehouse):
     ).fetchall() == [("p1", "fp1", "94107")]
 
 
+def test_repeated_payment_ids_keep_their_first_row_whatever_the_day(warehouse, tmp_path):
+    """A payment id seen before is a duplicate on any later row, on its day or another; the
+    first row by input order stays, even when it is dated after its repeats."""
+    (tmp_path / "raw" / "payments.csv").write_text(
+        PAYMENTS.splitlines()[0]
+        + "\n"
+        + "\n".join(
+            f"{pid},a1,2026-01-0{day}T00:00:00Z,card,fp1,411111,US,John Doe,94107,1.0,succeeded"
+            for pid, day in [("q1", 7), ("q1", 5), ("q2", 5), ("q1", 7), ("q2", 6), ("q3", 6)]
+        )
+        + "\n"
+    )
+    load_raw(warehouse, tmp_path / "raw", INPUT_TABLES["payments"])
+    stage_table(warehouse, "signups")
+    counts = stage_events(warehouse, "payments")
+    assert counts.reasons == {"duplicate payment_id": 3}
+    assert warehouse.sql(
+        "select _row, payment_id from staging.payments order by _row"
+    ).fetchall() == [(1, "q1"), (3, "q2"), (6, "q3")]
+
+
+def test_billing_names_are_keyed_once_per_distinct_text(warehouse, tmp_path):
+    """Each payment carries the keyed hash of its folded billing name, looked up from the names
+    keyed once per distinct text; a one-word, blank or card-number name gets no key."""
+    names = ["John Doe", "  doe, JOHN ", "John Doe", "Cher", " ", "4111 1111 1111 1111", ""]
+    (tmp_path / "raw" / "payments.csv").write_text(
+        PAYMENTS.splitlines()[0]
+        + "\n"
+        + "\n".join(
+            f'x{i},a1,2026-01-05T00:00:00Z,card,fp1,411111,US,"{name}",94107,1.0,succeeded'
+            for i, name in enumerate(names)
+        )
+        + "\n"
+    )
+    load_raw(warehouse, tmp_path / "raw", INPUT_TABLES["payments"])
+    stage_table(warehouse, "signups")
+    counts = stage_events(warehouse, "payments")
+    assert counts.field_issues == {"card number in billing_name (value not stored)": 1}
+    keys = warehouse.sql(
+        "select payment_id, billing_name_key from staging.payments order by payment_id"
+    ).fetchall()
+    john = kh("doe john")
+    assert keys == [
+        ("x0", john),
+        ("x1", john),
+        ("x2", john),
+        ("x3", None),
+        ("x4", None),
+        ("x5", None),
+        ("x6", None),
+    ]
+    assert warehouse.sql("select count(*) from store.payments").fetchall() == [(7,)]
+
+
 def test_absent_optional_table_is_empty_and_reconciles(warehouse):
     stage_table(warehouse, "signups")
     counts = stage_events(warehouse, "sessions")
