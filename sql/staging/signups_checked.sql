@@ -14,6 +14,14 @@ email_domains as (
     select * from ref.email_domains
 ),
 
+-- Account ids on more than one row: a group by, not a window over every sign-up.
+repeated as (
+    select nullif(trim(account_id::varchar), '') as account_id
+    from raw_rows
+    group by all
+    having count(*) > 1
+),
+
 typed as (
     select
         _row,
@@ -106,7 +114,7 @@ final as (
         device_id,
         case
             when account_id is null then 'null account_id'
-            when count(*) over (partition by account_id) > 1 then 'duplicate account_id'
+            when account_id in (select account_id from repeated) then 'duplicate account_id'
             when created_at_missing then 'null created_at'
             when created_at_tz is null then 'unparseable created_at'
             when not ts_plausible(created_at_tz) then 'created_at out of range'
