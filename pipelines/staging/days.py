@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.contract import INPUT_TABLES
 from pipelines.ingest.reader import InputError, card_checked_select
 from pipelines.sql import SQL_DIR, quote_ident, read_sql, sql_string
 
@@ -68,7 +69,13 @@ def code_version(con: duckdb.DuckDBPyConnection, table: str) -> str:
     secret = con.sql("select hash(getvariable('sybil_hmac_inner'))").fetchall()[0][0]
     digest.update(str(secret).encode())
     paths = [SQL_DIR / "staging" / f"{table}_typed.sql"]
-    paths += [SQL_DIR / f"{sql}.sql" for _, sql in VALUE_TABLES.values()]
+    # Only the value tables of the table's own columns: a new one for payments does not make
+    # every stored day of sessions stale.
+    paths += [
+        SQL_DIR / f"{sql}.sql"
+        for column, (_, sql) in VALUE_TABLES.items()
+        if column in INPUT_TABLES[table].columns
+    ]
     paths += sorted((SQL_DIR / "macros").glob("*.sql"))
     for path in paths:
         digest.update(path.name.encode())

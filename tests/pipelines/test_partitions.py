@@ -235,6 +235,27 @@ def test_changed_typing_code_makes_every_day_stale(tmp_path, monkeypatch):
     assert len(stale_days(con, "sessions")) == 3
 
 
+def test_a_value_table_changed_makes_stale_only_the_tables_with_its_column(tmp_path, monkeypatch):
+    """The store's code version covers the SQL that normalizes a table's own columns per distinct
+    value (`VALUE_TABLES`), and only those: a change to the billing names' keys re-types the
+    payments, not every day of sessions."""
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(days_module.SQL_DIR, sql_dir)
+    monkeypatch.setattr(days_module, "SQL_DIR", sql_dir)
+    con = duckdb.connect()
+    load_macros(con)
+    set_hmac_key(con, TEST_SECRET.encode())
+    before = {t: days_module.code_version(con, t) for t in EVENT_TABLES}
+    changed = {}
+    for column, (_, sql) in days_module.VALUE_TABLES.items():
+        path = sql_dir / f"{sql}.sql"
+        path.write_text(path.read_text() + "\n-- changed\n")
+        now = {t: days_module.code_version(con, t) for t in EVENT_TABLES}
+        changed[column] = sorted(t for t in EVENT_TABLES if now[t] != before[t])
+        before = now
+    assert changed == {"ip": ["sessions"], "billing_name": ["payments"]}
+
+
 def test_staging_refuses_a_store_that_does_not_match_its_input(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
