@@ -16,9 +16,10 @@ email_domains as (
 
 -- Account ids on more than one row: a group by, not a window over every sign-up.
 repeated as (
-    select nullif(trim(account_id::varchar), '') as account_id
-    from raw_rows
-    group by all
+    select account_id
+    from (select nullif(trim(account_id::varchar), '') as account_id from raw_rows)
+    where account_id is not null
+    group by account_id
     having count(*) > 1
 ),
 
