@@ -37,6 +37,17 @@ cluster_edge_stats = sql_table_asset(
     group_name="scoring",
 )
 
+cluster_activity = sql_table_asset(
+    "scoring",
+    "cluster_activity",
+    deps=[
+        ["communities", "account_communities"],
+        ["staging", "payments"],
+        ["staging", "api_usage"],
+    ],
+    group_name="scoring",
+)
+
 cluster_features = sql_table_asset(
     "scoring",
     "cluster_features",
@@ -46,9 +57,8 @@ cluster_features = sql_table_asset(
         ["scoring", "cluster_shared_keys"],
         ["scoring", "cluster_coverage"],
         ["scoring", "cluster_edge_stats"],
+        ["scoring", "cluster_activity"],
         ["staging", "signups"],
-        ["staging", "payments"],
-        ["staging", "api_usage"],
     ],
     group_name="scoring",
 )
@@ -120,6 +130,7 @@ assets = [
     cluster_shared_keys,
     cluster_coverage,
     cluster_edge_stats,
+    cluster_activity,
     cluster_features,
     cluster_scores,
 ]

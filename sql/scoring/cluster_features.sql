@@ -1,8 +1,9 @@
 -- What each community's members share and how they behave: one row per community.
 -- Features are named, bounded where possible, and read by graph/scoring.py and by reviewers.
--- The groupings over every key and every edge are tables of their own
--- (scoring.cluster_shared_keys, scoring.cluster_coverage, scoring.cluster_edge_stats): run
--- together in one statement they did not fit at 10M accounts, where each alone spills and fits.
+-- The groupings over every key, every edge, and the payments and API usage are tables of
+-- their own (scoring.cluster_shared_keys, scoring.cluster_coverage, scoring.cluster_edge_stats,
+-- scoring.cluster_activity): run together in one statement they did not fit at 10M accounts,
+-- where each alone fits.
 with
 
 communities as (
@@ -137,32 +138,6 @@ identity as (
     group by community
 ),
 
-payments as (
-    select
-        communities.community,
-        p.account_idx,
-        p.status,
-        case when p.card_fingerprint is not null then hash(p.card_fingerprint) end as card_key,
-        case when p.card_bin is not null then hash(p.card_bin) end as bin_key,
-        case when p.billing_postal is not null then hash(p.billing_postal) end as postal_key
-    from communities
-    inner join staging.payments as p using (account_idx)
-),
-
-payment_stats as (
-    select
-        community,
-        count(distinct account_idx) as n_paying,
-        count(*) as n_payments,
-        count(distinct card_key) as n_cards,
-        count(distinct bin_key) as n_bins,
-        count(distinct postal_key) as n_postals,
-        avg((status = 'failed')::int) as failed_rate,
-        avg((status in ('disputed', 'refunded'))::int) as dispute_rate
-    from payments
-    group by community
-),
-
 -- Medians and shares of members, not pooled sums: one farm account caught in a cluster of
 -- bystanders must not lend them its behaviour.
 behaviour as (
@@ -184,13 +159,6 @@ behaviour as (
     group by community
 ),
 
-cluster_hours as (
-    select communities.community, count(distinct hour(u.hour)) as hours_of_day
-    from communities
-    inner join staging.api_usage as u using (account_idx)
-    group by communities.community
-),
-
 final as (
     select
         identity.community,
@@ -210,13 +178,13 @@ final as (
         identity.n_phones,
         identity.n_with_phone,
         identity.n_signup_devices,
-        coalesce(payment_stats.n_paying, 0) as n_paying,
-        coalesce(payment_stats.n_payments, 0) as n_payments,
-        coalesce(payment_stats.n_cards, 0) as n_cards,
-        coalesce(payment_stats.n_bins, 0) as n_bins,
-        coalesce(payment_stats.n_postals, 0) as n_postals,
-        coalesce(payment_stats.failed_rate, 0) as failed_rate,
-        coalesce(payment_stats.dispute_rate, 0) as dispute_rate,
+        coalesce(activity.n_paying, 0) as n_paying,
+        coalesce(activity.n_payments, 0) as n_payments,
+        coalesce(activity.n_cards, 0) as n_cards,
+        coalesce(activity.n_bins, 0) as n_bins,
+        coalesce(activity.n_postals, 0) as n_postals,
+        coalesce(activity.failed_rate, 0) as failed_rate,
+        coalesce(activity.dispute_rate, 0) as dispute_rate,
         behaviour.datacenter_share,
         behaviour.vpn_share,
         behaviour.mobile_share,
@@ -229,7 +197,7 @@ final as (
         behaviour.quiet_hours,
         behaviour.sleepless_share,
         behaviour.api_active_share,
-        coalesce(cluster_hours.hours_of_day, 0) as cluster_hours_of_day,
+        coalesce(activity.cluster_hours_of_day, 0) as cluster_hours_of_day,
         coalesce(shared_by_kind.shared_mailboxes, 0) as shared_mailboxes,
         coalesce(shared_by_kind.shared_phones, 0) as shared_phones,
         coalesce(shared_by_kind.shared_devices, 0) as shared_devices,
@@ -263,9 +231,8 @@ final as (
     from identity
     left join cadence using (community)
     left join bursts using (community)
-    left join payment_stats using (community)
+    left join scoring.cluster_activity as activity using (community)
     left join behaviour using (community)
-    left join cluster_hours using (community)
     left join shared_by_kind using (community)
     left join scoring.cluster_coverage as coverage using (community)
     left join email_shapes using (community)

@@ -173,6 +173,7 @@ def cluster_features(scoring: duckdb.DuckDBPyConnection) -> dict[int, dict]:
         ),
     ):
         fixture_table(scoring, table, columns, rows)
+    create_table(scoring, "scoring.cluster_activity", "scoring/cluster_activity")
     create_table(scoring, "scoring.cluster_features", "scoring/cluster_features")
     return rows_by_community(scoring, "cluster_features")
 
@@ -198,3 +199,39 @@ def test_cluster_features_join_the_scoring_tables(cluster_features):
     assert (c0["n_edges"], c0["network_edges"]) == (2, 2)
     assert (c1["shared_devices"], c1["device_coverage"], c1["device_edges"]) == (1, 1.0, 1)
     assert (c1["shared_phones"], c1["phone_coverage"], c1["identity_edges"]) == (0, 0.0, 0)
+
+
+def test_cluster_activity_keeps_communities_that_only_pay_or_only_call(con):
+    """Payments and API hours are grouped apart and joined in full: a community with payments
+    and no API use, and one with API use and no payments, each keep what they have."""
+    fixture_table(
+        con,
+        "communities.account_communities",
+        "account_idx integer, community integer, component integer",
+        [(0, 0, 0), (1, 0, 0), (2, 1, 1), (3, 1, 1), (4, 2, 2), (5, 2, 2)],
+    )
+    fixture_table(
+        con,
+        "staging.payments",
+        "account_idx integer, status varchar, card_fingerprint varchar, card_bin varchar, "
+        "billing_postal varchar",
+        [
+            (0, "disputed", "c1", "4111", "A"),
+            (1, "succeeded", "c1", "4111", "B"),
+            (9, "x", "c", "b", "p"),
+        ],
+    )
+    fixture_table(
+        con,
+        "staging.api_usage",
+        "account_idx integer, hour timestamp",
+        [(2, "2026-01-03 10:00:00"), (3, "2026-01-04 11:00:00"), (3, "2026-01-05 11:00:00")],
+    )
+    con.execute("create schema scoring")
+    create_table(con, "scoring.cluster_activity", "scoring/cluster_activity")
+    rows = con.sql(
+        "select community, n_paying, n_payments, n_cards, n_postals, dispute_rate, "
+        "cluster_hours_of_day from scoring.cluster_activity order by community"
+    ).fetchall()
+    # Community 2 neither pays nor calls: no row (cluster_features coalesces it to zeros).
+    assert rows == [(0, 2, 2, 1, 2, 0.5, 0), (1, 0, 0, 0, 0, 0, 2)]
