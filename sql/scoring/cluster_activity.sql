@@ -1,5 +1,5 @@
--- What each community's members pay and when they call the API: one row per community. Read by
--- cluster_features. A table of its own because the aggregates over the payments and the API
+-- What each community's members pay and when they call the API: one row per community, zeros
+-- where none pays or calls. Read by cluster_features. A table of its own because the aggregates over the payments and the API
 -- usage, run in one statement with the sign-up and member aggregates, needed more than the 4 GB
 -- of DuckDB memory at 10M accounts, and spilled past 40 GB of disk; each part alone fits.
 -- Distinct values are counted on 64-bit hashes, not texts (fixed-width aggregate state; a
@@ -51,8 +51,9 @@ final as (
         coalesce(payment_stats.failed_rate, 0) as failed_rate,
         coalesce(payment_stats.dispute_rate, 0) as dispute_rate,
         coalesce(cluster_hours.hours_of_day, 0) as cluster_hours_of_day
-    from payment_stats
-    full outer join cluster_hours using (community)
+    from (select distinct community from communities.account_communities) as c
+    left join payment_stats using (community)
+    left join cluster_hours using (community)
 )
 
 select * from final order by community

@@ -201,9 +201,10 @@ def test_cluster_features_join_the_scoring_tables(cluster_features):
     assert (c1["shared_phones"], c1["phone_coverage"], c1["identity_edges"]) == (0, 0.0, 0)
 
 
-def test_cluster_activity_keeps_communities_that_only_pay_or_only_call(con):
-    """Payments and API hours are grouped apart and joined in full: a community with payments
-    and no API use, and one with API use and no payments, each keep what they have."""
+def test_cluster_activity_has_every_community_with_what_it_pays_and_calls(con):
+    """Payments and API hours are grouped apart and joined to every community: one with payments
+    and no API use, one with API use and no payments, and one with neither each keep what they
+    have, and zeros for the rest."""
     fixture_table(
         con,
         "communities.account_communities",
@@ -233,5 +234,5 @@ def test_cluster_activity_keeps_communities_that_only_pay_or_only_call(con):
         "select community, n_paying, n_payments, n_cards, n_postals, dispute_rate, "
         "cluster_hours_of_day from scoring.cluster_activity order by community"
     ).fetchall()
-    # Community 2 neither pays nor calls: no row (cluster_features coalesces it to zeros).
-    assert rows == [(0, 2, 2, 1, 2, 0.5, 0), (1, 0, 0, 0, 0, 0, 2)]
+    # Community 2 neither pays nor calls: zeros; account 9, in no community, counts nowhere.
+    assert rows == [(0, 2, 2, 1, 2, 0.5, 0), (1, 0, 0, 0, 0, 0, 2), (2, 0, 0, 0, 0, 0, 0)]
