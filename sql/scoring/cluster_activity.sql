@@ -1,7 +1,8 @@
 -- What each community's members pay and when they call the API: one row per community, zeros
--- where none pays or calls. Read by cluster_features. A table of its own because the aggregates over the payments and the API
--- usage, run in one statement with the sign-up and member aggregates, needed more than the 4 GB
--- of DuckDB memory at 10M accounts, and spilled past 40 GB of disk; each part alone fits.
+-- where none pays or calls. Read by cluster_features. A table of its own because the aggregates
+-- over the payments and the API usage, run in one statement with the sign-up and member
+-- aggregates, needed more than the 4 GB of DuckDB memory at 10M accounts and spilled past 40 GB
+-- of disk; each part alone fits.
 -- Distinct values are counted on 64-bit hashes, not texts (fixed-width aggregate state; a
 -- collision inside one community is vanishingly rare); hash(null) is not null in DuckDB, so a
 -- missing value stays missing.
