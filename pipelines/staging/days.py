@@ -298,26 +298,38 @@ def _typed_select(
 ) -> tuple[str, dict[str, object]]:
     """The typed select (`sql/staging/<table>_typed.sql`) over the raw rows matching `where`,
     card numbers nulled, and its parameters. The columns of `VALUE_TABLES` are normalized first,
-    once per distinct text, into their temporary tables (`_drop_value_tables` drops them).
+    once per distinct text, into their temporary tables (`drop_value_tables` drops them).
 
     The raw rows stream from the input through the card test and the typing into whatever the
     caller writes: no copy of them is kept. At 10M accounts a temporary copy of 130M sessions
     spilled to disk and cost more than the typing (189 s of the 517 s of store/sessions)."""
     carded, card_params = card_checked_select(con, table, where)
     columns = {str(r[0]) for r in con.sql(f"describe raw.{table}").fetchall()}
-    for column, (name, sql) in VALUE_TABLES.items():
-        if column in columns:
-            con.execute(
-                f"create or replace temp table {name} as "
-                f"with raw_rows as (select {quote_ident(column)} from raw.{table} where {where}) "
-                f"select * from ({read_sql(sql)})",
-                params,
-            )
+    build_value_tables(con, columns, f"raw.{table} where {where}", params)
     typed = f"with raw_rows as ({carded}) select * from ({read_sql(f'staging/{table}_typed')})"
     return typed, {**card_params, **params}
 
 
-def _drop_value_tables(con: duckdb.DuckDBPyConnection) -> None:
+def build_value_tables(
+    con: duckdb.DuckDBPyConnection,
+    columns: set[str],
+    rows: str,
+    params: dict[str, object] | None = None,
+) -> None:
+    """The temporary table of each `VALUE_TABLES` column among `columns`: the column's distinct
+    texts in `rows` (SQL after `from`, from the code, never from input), each normalized once.
+    `drop_value_tables` drops them."""
+    for column, (name, sql) in VALUE_TABLES.items():
+        if column in columns:
+            con.execute(
+                f"create or replace temp table {name} as "
+                f"with raw_rows as (select {quote_ident(column)} from {rows}) "
+                f"select * from ({read_sql(sql)})",
+                params or {},
+            )
+
+
+def drop_value_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, _ in VALUE_TABLES.values():
         con.execute(f"drop table if exists {name}")
 
@@ -376,7 +388,7 @@ def load_days(
         raise
     finally:
         con.execute("drop table if exists _typed_shape")
-        _drop_value_tables(con)
+        drop_value_tables(con)
     return DaysLoaded(len(fingerprints), rows)
 
 
@@ -399,7 +411,7 @@ def typed_rows(
     params = {"first": first, "last": last}
     typed, typed_params = _typed_select(con, table, _undated(con, table), params)
     con.execute(f"create or replace temp table _undated as {typed}", typed_params)
-    _drop_value_tables(con)
+    drop_value_tables(con)
     con.execute(f"create table if not exists store.{table} as select * from _undated limit 0")
     # A view: the stored rows are read once, by the checked SQL, not copied again.
     con.execute(

@@ -27,7 +27,13 @@ import duckdb
 from pipelines.ingest.contract import INPUT_TABLES, PERSONAL_COLUMNS, ROW_COLUMNS
 from pipelines.ingest.reader import card_checked_select, record_card_values
 from pipelines.sql import create_table, quote_ident, read_sql, row_count
-from pipelines.staging.days import EVENT_TABLES, drop_typed_rows, typed_rows
+from pipelines.staging.days import (
+    EVENT_TABLES,
+    build_value_tables,
+    drop_typed_rows,
+    drop_value_tables,
+    typed_rows,
+)
 
 # Columns of the checked output that hold personal values: restricted.<t> only.
 RESTRICTED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -71,10 +77,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
         carded, card_params = card_checked_select(con, table)
         con.execute(f"create or replace temp table raw_rows as {carded}", card_params)
         raw_columns = {str(r[0]) for r in con.sql("describe raw_rows").fetchall()}
-        if "ip" in raw_columns:
-            con.execute(
-                f"create or replace temp table ip_values as {read_sql('staging/ip_values')}"
-            )
+        build_value_tables(con, raw_columns, "temp.raw_rows")
     record_card_values(con, table, source)
     checked = read_sql(f"staging/{table}_checked")
     # Tables without field problems of their own get an empty `_issues` as they are written
@@ -150,7 +153,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: str) -> StageCounts:
     raw_rows = row_count(con, f"temp.{source}")
     con.execute("drop table raw_rows")
     drop_typed_rows(con)
-    con.execute("drop table if exists ip_values")
+    drop_value_tables(con)
     reasons = dict(
         con.sql(
             f"select reason, count(*) from staging.{table}_rejects group by reason order by reason"
