@@ -36,7 +36,8 @@ EVENT_TABLES: dict[str, str] = {"payments": "created_at", "sessions": "ts", "api
 FIRST_DAY = date(2000, 1, 1)
 # Input columns whose values repeat across millions of rows and cost to normalize: before the
 # typing, each distinct text of the rows being typed is normalized once into a temporary table
-# (name, SQL) that `sql/staging/<table>_typed.sql` joins on the raw text.
+# (name, SQL) that `sql/staging/<table>_typed.sql` (for the sign-ups, `signups_checked.sql`)
+# joins on the raw text.
 VALUE_TABLES: dict[str, tuple[str, str]] = {
     # 1.3M distinct IPs among 13M sessions at 1M accounts.
     "ip": ("ip_values", "staging/ip_values"),
