@@ -235,6 +235,38 @@ def test_changed_typing_code_makes_every_day_stale(tmp_path, monkeypatch):
     assert len(stale_days(con, "sessions")) == 3
 
 
+def test_with_nothing_stored_by_this_code_the_days_come_from_the_time_column_alone(world, tmp_path):
+    """A first run (or new typing code) finds every day stale without hashing every row: the
+    same days as the fingerprints give, and no fingerprint pass (`raw.<table>_days`) made."""
+    raw = tmp_path / "raw"
+    shutil.copytree(world / "day1", raw)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    attach_private(con)
+    load_macros(con)
+    set_hmac_key(con, TEST_SECRET.encode())
+    load_raw(con, raw, INPUT_TABLES["sessions"])
+    stale = stale_days(con, "sessions")
+    assert not days_module._exists(con, "raw", "sessions_days")
+    days = [d for d, _, _ in days_module.input_days(con, "sessions", FIRST_DAY, last_day())]
+    assert stale == days
+    assert len(days) > 3
+
+    # Stored by other code, with a day the input no longer has: every day of either is stale.
+    gone = date(2001, 1, 1)
+    con.execute(
+        "insert into store.partitions values ('sessions', $d, 1, 1, 'old code', now(), 'r')",
+        {"d": gone},
+    )
+    con.execute("drop table raw.sessions_days")
+    assert stale_days(con, "sessions") == [gone, *days]
+    assert not days_module._exists(con, "raw", "sessions_days")
+    # Once a day is stored by this code, the others are told apart by their fingerprints.
+    load_days(con, "sessions", days[0], days[0], "run-1")
+    assert stale_days(con, "sessions") == [gone, *days[1:]]
+    con.close()
+
+
 def test_a_value_table_changed_makes_stale_only_the_tables_with_its_column(tmp_path, monkeypatch):
     """The store's code version covers the SQL that normalizes a table's own columns per distinct
     value (`VALUE_TABLES`), and only those: a change to the billing names' keys re-types the
