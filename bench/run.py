@@ -43,6 +43,14 @@ TARGETS = {
     "f1_tolerance": 0.01,
 }
 REFERENCE_REPORT = ROOT / "docs" / "evaluation" / "seed-7" / "report.json"
+# Free disk a pipeline run needs, as a multiple of its world's files: at 10M accounts, 7.1 GB
+# of Parquet made a 27 GB work folder, plus DuckDB's spill files beside it (a run that died
+# out of disk after 37 minutes had about 40 GB free when it started).
+DISK_PER_INPUT_BYTE = 5.5
+
+
+class NotEnoughDisk(RuntimeError):
+    """A size's runs would fill the disk; said before they start, not 37 minutes in."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["sizes"] = previous.get("sizes", [])
     for n in sorted(sizes):
         print(f"bench: {n:,} accounts")
-        entry = bench_size(n, args, systems)
+        try:
+            entry = bench_size(n, args, systems)
+        except NotEnoughDisk as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
         compare_steps(
             entry, next((s for s in previous.get("sizes", []) if s["accounts"] == n), None)
         )
@@ -188,6 +200,7 @@ def bench_size(n: int, args: argparse.Namespace, systems: Sequence[str]) -> dict
         child_out.unlink(missing_ok=True)
         # A full run from nothing: the store of typed days a previous bench left goes too.
         shutil.rmtree(work / "warehouse.work", ignore_errors=True)
+        check_disk(work, world.path, n)
         m, load = _run(
             "pipeline",
             [
@@ -267,6 +280,7 @@ def bench_size(n: int, args: argparse.Namespace, systems: Sequence[str]) -> dict
         out["splink"] = system_figures(m, _load(child_out), load)
         out["splink"]["blocking"] = blocking_pairs(world.path)
     if "next_day" in systems:
+        check_disk(work, world.path, n)
         out["next_day"] = run_next_day(
             world,
             work / "next_day",
@@ -278,6 +292,24 @@ def bench_size(n: int, args: argparse.Namespace, systems: Sequence[str]) -> dict
         )
     entry["ratios"] = ratios(out)
     return entry
+
+
+def check_disk(work: Path, world: Path, accounts: int) -> None:
+    """Raise NotEnoughDisk when the disk holding `work` has less free space than a run over
+    `world` needs (`DISK_PER_INPUT_BYTE` times the world's files)."""
+    size = sum(f.stat().st_size for f in world.rglob("*") if f.is_file())
+    need = size * DISK_PER_INPUT_BYTE
+    free = shutil.disk_usage(work).free
+    if free < need:
+        raise NotEnoughDisk(
+            f"{accounts:,} accounts need about {_bytes(need)} free for the work folder and "
+            f"spill ({DISK_PER_INPUT_BYTE}x the world's {_bytes(size)}), and {work} has "
+            f"{_bytes(free)}: free some space or give --work on a larger disk"
+        )
+
+
+def _bytes(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
 def _run(name: str, argv: list[str], logs: Path, timeout: float) -> tuple[Measurement, float]:
