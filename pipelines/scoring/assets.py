@@ -48,17 +48,30 @@ cluster_activity = sql_table_asset(
     group_name="scoring",
 )
 
+cluster_signups = sql_table_asset(
+    "scoring",
+    "cluster_signups",
+    deps=[["communities", "account_communities"], ["staging", "signups"]],
+    group_name="scoring",
+)
+
+cluster_behaviour = sql_table_asset(
+    "scoring",
+    "cluster_behaviour",
+    deps=[["communities", "account_communities"], ["features", "account_features"]],
+    group_name="scoring",
+)
+
 cluster_features = sql_table_asset(
     "scoring",
     "cluster_features",
     deps=[
-        ["communities", "account_communities"],
-        ["features", "account_features"],
+        ["scoring", "cluster_signups"],
+        ["scoring", "cluster_behaviour"],
+        ["scoring", "cluster_activity"],
         ["scoring", "cluster_shared_keys"],
         ["scoring", "cluster_coverage"],
         ["scoring", "cluster_edge_stats"],
-        ["scoring", "cluster_activity"],
-        ["staging", "signups"],
     ],
     group_name="scoring",
 )
@@ -131,6 +144,8 @@ assets = [
     cluster_coverage,
     cluster_edge_stats,
     cluster_activity,
+    cluster_signups,
+    cluster_behaviour,
     cluster_features,
     cluster_scores,
 ]

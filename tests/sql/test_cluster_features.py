@@ -173,8 +173,8 @@ def cluster_features(scoring: duckdb.DuckDBPyConnection) -> dict[int, dict]:
         ),
     ):
         fixture_table(scoring, table, columns, rows)
-    create_table(scoring, "scoring.cluster_activity", "scoring/cluster_activity")
-    create_table(scoring, "scoring.cluster_features", "scoring/cluster_features")
+    for table in ("cluster_activity", "cluster_signups", "cluster_behaviour", "cluster_features"):
+        create_table(scoring, f"scoring.{table}", f"scoring/{table}")
     return rows_by_community(scoring, "cluster_features")
 
 
