@@ -304,9 +304,17 @@ def _days_of(con: duckdb.DuckDBPyConnection, table: str, first: date, last: date
     `input_days`, read from the time column only."""
     if _exists(con, "raw", f"{table}_days"):
         return [d for d, _, _ in input_days(con, table, first, last)]
+    column = EVENT_TABLES[table]
+    day, where = f"event_day({column})", _dated(con, table)
+    cast = _time_cast(con, table)
+    if cast is not None:
+        # A timestamp column: within the plain range (inside the plausible years) its day is the
+        # cast, as event_day's on a session in UTC, which every connection here is. 6 s instead
+        # of 13 for the sessions at 10M accounts.
+        day = f"{column}::date"
+        where = f"{column} >= $first::{cast} and {column} < ($last + 1)::{cast}"
     rows = con.sql(
-        f"select distinct event_day({EVENT_TABLES[table]}) from raw.{table} "
-        f"where {_dated(con, table)}",
+        f"select distinct {day} from raw.{table} where {where}",
         params={"first": first, "last": last},
     ).fetchall()
     return [r[0] for r in rows]
