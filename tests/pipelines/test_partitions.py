@@ -235,17 +235,16 @@ def test_changed_typing_code_makes_every_day_stale(tmp_path, monkeypatch):
     assert len(stale_days(con, "sessions")) == 3
 
 
+def _folder_con(world: Path, raw: Path) -> duckdb.DuckDBPyConnection:
+    """A store connection over a copy of the day 1 cut: sessions as a folder of daily files."""
+    shutil.copytree(world / "day1", raw)
+    return _store_con(raw)
+
+
 def test_with_nothing_stored_by_this_code_the_days_come_from_the_time_column_alone(world, tmp_path):
     """A first run (or new typing code) finds every day stale without hashing every row: the
     same days as the fingerprints give, and no fingerprint pass (`raw.<table>_days`) made."""
-    raw = tmp_path / "raw"
-    shutil.copytree(world / "day1", raw)
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    attach_private(con)
-    load_macros(con)
-    set_hmac_key(con, TEST_SECRET.encode())
-    load_raw(con, raw, INPUT_TABLES["sessions"])
+    con = _folder_con(world, tmp_path / "raw")
     stale = stale_days(con, "sessions")
     assert not days_module._exists(con, "raw", "sessions_days")
     days = [d for d, _, _ in days_module.input_days(con, "sessions", FIRST_DAY, last_day())]
@@ -305,12 +304,7 @@ def test_a_folder_is_fingerprinted_per_file_and_only_new_or_changed_files_are_re
     taken from `store.file_days`, not read (a kept part altered on purpose is what comes back),
     and a file rewritten is read again."""
     raw = tmp_path / "raw"
-    shutil.copytree(world / "day1", raw)
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    attach_private(con)
-    load_macros(con)
-    load_raw(con, raw, INPUT_TABLES["sessions"])
+    con = _folder_con(world, raw)
     by_file = days_module.input_days(con, "sessions", FIRST_DAY, last_day())
     con.execute("drop table raw.sessions_days")
     con.execute("drop view raw.sessions_parts")  # whole scan, as for a single file
