@@ -250,6 +250,11 @@ def test_with_nothing_stored_by_this_code_the_days_come_from_the_time_column_alo
     days = [d for d, _, _ in days_module.input_days(con, "sessions", FIRST_DAY, last_day())]
     assert stale == days
     assert len(days) > 3
+    # On a connection in another time zone the days are still the UTC days.
+    con.execute("drop table raw.sessions_days")
+    con.execute("set TimeZone = 'Pacific/Kiritimati'")
+    assert stale_days(con, "sessions") == days
+    con.execute("set TimeZone = 'UTC'")
 
     # Stored by other code, with a day the input no longer has: every day of either is stale.
     gone = date(2001, 1, 1)
@@ -257,7 +262,6 @@ def test_with_nothing_stored_by_this_code_the_days_come_from_the_time_column_alo
         "insert into store.partitions values ('sessions', $d, 1, 1, 'old code', now(), 'r')",
         {"d": gone},
     )
-    con.execute("drop table raw.sessions_days")
     assert stale_days(con, "sessions") == [gone, *days]
     assert not days_module._exists(con, "raw", "sessions_days")
     # Once a day is stored by this code, the others are told apart by their fingerprints.
