@@ -96,7 +96,10 @@ final as (
         identity.first_signup,
         identity.last_signup,
         cadence.median_gap_s,
-        cadence.gap_cv,
+        -- Kept to 9 decimals, as cluster_features keeps its doubles: a standard deviation of
+        -- doubles depends on the order threads add them in, and this table is compared run
+        -- to run.
+        round(cadence.gap_cv, 9) as gap_cv,
         bursts.max_signups_in_hour,
         identity.n_mailboxes,
         identity.n_email_domains,
