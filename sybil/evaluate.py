@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import igraph
 import numpy as np
 import polars as pl
 
+from graph import connected_components
 from sybil.warehouse import missing_tables
 
 TRUTH_COLUMNS: tuple[str, ...] = ("account_id", "farm_id", "archetype")
@@ -247,33 +247,35 @@ def _baseline_flags(
 
     Every kind links, hubs included (a shared VPN IP joins thousands): that is the failure the
     real pipeline is built to avoid, and the reason this is the yardstick.
+
+    The identifiers are not made nodes: each value links its holders to its smallest holder
+    (same components), and the components come from the edge arrays (``graph``), not from an
+    igraph graph of accounts and values, which at 1M accounts took 7 GB and at 10M did not fit.
     """
     if signups.height == 0:
         return np.zeros(0, dtype=bool)
     edges = con.sql(
         """
-        select
-            account_idx::bigint as account_idx,
-            (dense_rank() over (order by kind, key) - 1)::bigint as key_id
-        from features.account_keys
-        where account_idx is not null and kind is not null and key is not null
+        select distinct root::bigint as src, account_idx::bigint as dst
+        from (
+            select
+                account_idx,
+                min(account_idx) over (partition by kind, key) as root
+            from features.account_keys
+            where account_idx is not null and kind is not null and key is not null
+        )
+        where account_idx <> root
         """
     ).pl()
     account_idx = signups["account_idx"].to_numpy()
-    # Account nodes are 0..n_accounts-1 (sized to cover any idx, dense or not), keys follow.
-    n_accounts = int(max(account_idx.max(), edges["account_idx"].max() if edges.height else -1) + 1)
-    n_keys = int(edges["key_id"].max() + 1) if edges.height else 0
-    g = igraph.Graph(n_accounts + n_keys)
-    if edges.height:
-        g.add_edges(
-            np.column_stack(
-                (edges["account_idx"].to_numpy(), n_accounts + edges["key_id"].to_numpy())
-            )
-        )
-    membership = np.asarray(g.connected_components().membership, dtype=np.int64)
-    # Component sizes count accounts only: key nodes are not accounts.
-    sizes = np.bincount(membership[account_idx], minlength=int(membership.max()) + 1)
-    return sizes[membership[account_idx]] >= min_size
+    # Nodes are 0..n-1, sized to cover any idx, dense or not.
+    n_accounts = int(max(account_idx.max(), edges["dst"].max() if edges.height else -1) + 1)
+    component = connected_components(
+        n_nodes=n_accounts, src=edges["src"].to_numpy(), dst=edges["dst"].to_numpy()
+    )
+    del edges
+    sizes = np.bincount(component[account_idx], minlength=int(component.max()) + 1)
+    return sizes[component[account_idx]] >= min_size
 
 
 def _metrics(scored: pl.DataFrame, predicted: str) -> Metrics:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import igraph
+import numpy as np
 import polars as pl
 import pytest
 
@@ -12,6 +14,7 @@ from sybil.evaluate import (
     EvaluationError,
     EvaluationReport,
     Metrics,
+    _baseline_flags,
     evaluate,
     format_report,
     report_to_dict,
@@ -286,6 +289,42 @@ def test_baseline_chains_through_keys(tmp_path: Path) -> None:
     ]
     r = evaluate(*write_world(tmp_path, keys=keys), baseline_min_size=3)
     assert (r.baseline.tp, r.baseline.fp) == (2, 1)
+
+
+def test_baseline_components_match_the_account_value_graph() -> None:
+    # Oracle: components of the graph with a node per account and per value (igraph), the
+    # baseline's definition, on random keys: shared values, chains, a hub, lone accounts.
+    rng = np.random.default_rng(3)
+    n = 300
+    rows = {
+        (int(a), str(kind), f"v{int(v)}")
+        for a, kind, v in zip(
+            rng.integers(0, n, 420),
+            rng.choice(["ip", "card", "device"], 420),
+            rng.integers(0, 260, 420),
+            strict=True,
+        )
+    }
+    rows |= {(int(a), "ip", "hub") for a in range(200, 240)}
+    con = duckdb.connect()
+    con.sql("create schema features")
+    keys_frame = pl.DataFrame(  # noqa: F841 (read by the SQL below)
+        sorted(rows),
+        schema={"account_idx": pl.Int32, "kind": pl.String, "key": pl.String},
+        orient="row",
+    )
+    con.sql("create table features.account_keys as select * from keys_frame")
+    signups = pl.DataFrame({"account_id": [f"a{i}" for i in range(n)], "account_idx": range(n)})
+
+    values = {kv: n + i for i, kv in enumerate(sorted({(k, v) for _, k, v in rows}))}
+    graph = igraph.Graph(n + len(values), [(a, values[(k, v)]) for a, k, v in sorted(rows)])
+    membership = np.asarray(graph.connected_components().membership)[:n]
+    sizes = np.bincount(membership)
+    assert len(set(sizes[membership])) > 3  # components of several sizes, not one or none
+    for min_size in (2, 3, 6, 40):
+        expected = sizes[membership] >= min_size
+        assert np.array_equal(_baseline_flags(con, signups, min_size), expected), min_size
+    con.close()
 
 
 def test_missing_ban_list_is_a_clear_error(tmp_path: Path) -> None:
