@@ -198,8 +198,13 @@ class _WarehouseView:
 def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
     if not path.is_file():
         raise EvaluationError(f"warehouse not found: {path}")
+    # The pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the
+    # machine: the baseline's components are computed beside the connection's buffers.
+    from pipelines.settings import Settings
+
+    config = {"memory_limit": Settings.from_env().memory_limit}
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as exc:
         raise EvaluationError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
     try:
