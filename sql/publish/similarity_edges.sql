@@ -1,6 +1,6 @@
 -- Published evidence edges: one row per linked account pair, with account ids and what they
 -- share (kinds, families and the number of shared values of each kind; the values themselves
--- stay in features.*). Decoded from the integer kind_mask and kind_counts of the edge table.
+-- stay in features.*). Decoded from the integer kind_mask and kind_counts_0..3 of the edge table.
 -- Sorted by account_a, account_b: account_idx follows account_id, so the integer ids sort the
 -- same way, and more cheaply.
 with
@@ -25,7 +25,8 @@ masks as (
     select
         e.kind_mask,
         list(k.kind order by k.kind) as kinds,
-        list(distinct k.family order by k.family) as families
+        list(distinct k.family order by k.family) as families,
+        list(k.kind_no order by k.kind) as kind_nos
     from (select distinct kind_mask from edges.similarity_edges) as e
     inner join ref.key_kinds as k on e.kind_mask & (1 << k.kind_no) <> 0
     group by e.kind_mask
@@ -42,8 +43,13 @@ final as (
         masks.kinds,
         masks.families,
         map_from_entries(list_transform(
-            e.kind_counts,
-            lambda c: {'k': kind_names.names[(c >> 32) + 1], 'v': (c & 4294967295)::integer}
+            masks.kind_nos,
+            lambda k: {
+                'k': kind_names.names[k + 1],
+                'v': edge_kind_count(
+                    e.kind_counts_0, e.kind_counts_1, e.kind_counts_2, e.kind_counts_3, k
+                )
+            }
         )) as kind_counts,
         case when ma.cluster_id = mb.cluster_id then ma.cluster_id end as cluster_id
     from edges.similarity_edges as e

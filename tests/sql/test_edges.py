@@ -58,6 +58,50 @@ def build_edges(
     ).fetchall()
 
 
+def kind_counts(con: duckdb.DuckDBPyConnection, src: int, dst: int) -> dict[str, int]:
+    """The pair's values shared per kind, read from its packed words as the publish does."""
+    rows = con.sql(
+        "select k.kind, edge_kind_count(e.kind_counts_0, e.kind_counts_1, e.kind_counts_2, "
+        "e.kind_counts_3, k.kind_no) from edges.similarity_edges as e cross join ref.key_kinds "
+        "as k where e.src = $s and e.dst = $d",
+        params={"s": src, "d": dst},
+    ).fetchall()
+    return {kind: n for kind, n in rows if n}
+
+
+def test_values_shared_are_counted_per_kind(con):
+    # 0 and 1 share two IPs, a device and a card; 1 and 2 a prompt template (kind_no 8, the
+    # first kind of the second word) and a user agent (kind_no 13).
+    keys = [
+        *[(a, "ip", ip) for a in (0, 1) for ip in ("1.2.3.4", "5.6.7.8")],
+        *[(a, "device", "d1") for a in (0, 1)],
+        *[(a, "card", "c1") for a in (0, 1)],
+        *[(a, "prompt", "t1") for a in (1, 2)],
+        *[(a, "user_agent", "ua") for a in (1, 2)],
+    ]
+    build_edges(con, keys)
+    assert kind_counts(con, 0, 1) == {"card": 1, "device": 1, "ip": 2}
+    assert kind_counts(con, 1, 2) == {"prompt": 1, "user_agent": 1}
+    n_shared = con.sql("select src, dst, n_shared from edges.similarity_edges order by all")
+    assert n_shared.fetchall() == [(0, 1, 4), (1, 2, 2)]
+
+
+def test_a_kind_count_past_16_bits_is_capped_not_carried_into_the_next_kind(con):
+    build_edges(con, [(a, "email", "e1") for a in (0, 1)])
+    # 70,000 prompt_hour values (kind_no 9) shared, beside one prompt (kind_no 8).
+    con.execute(
+        "insert into features.account_keys select a, 'prompt_hour', 'h' || i "
+        "from range(2) as t(a), range(70000) as r(i) "
+        "union all select a, 'prompt', 't1' from range(2) as t(a)"
+    )
+    create_table(con, "features.key_stats", "features/key_stats")
+    params = {"max_chords": 4, "min_weight": 0.0, "exclude_families": []}
+    create_table(con, "edges.similarity_edges", "edges/similarity_edges", params)
+    assert kind_counts(con, 0, 1) == {"email": 1, "prompt": 1, "prompt_hour": 65535}
+    n_shared = con.sql("select n_shared from edges.similarity_edges").fetchall()
+    assert n_shared == [(70002,)]
+
+
 def test_small_group_is_a_clique_with_evidence(con):
     keys = [(i, "card", "fp1") for i in range(4)] + [(0, "phone", "123"), (1, "phone", "123")]
     edges = build_edges(con, keys)

@@ -176,6 +176,22 @@ def test_account_clusters_matches_the_edges(run, params):
         assert len(got) >= 2
 
 
+def test_published_edges_count_what_they_share_by_kind(run):
+    # The kind -> count map names the edge's kinds and adds up to its shared values.
+    with published(run.warehouse) as con:
+        n, wrong = con.sql(
+            "select count(*), count(*) filter (where map_keys(kind_counts) <> kinds "
+            "or list_sum(map_values(kind_counts)) <> n_shared "
+            "or list_min(map_values(kind_counts)) < 1) from published.similarity_edges"
+        ).fetchall()[0]
+        several = con.sql(
+            "select count(*) from published.similarity_edges where len(kinds) > 1"
+        ).fetchall()[0][0]
+    assert n > 0
+    assert several > 0
+    assert wrong == 0
+
+
 def test_cluster_evidence_edges_are_inside_clusters_with_their_values(run):
     with published(run.warehouse) as con:
         n_view, n_empty = con.sql(
