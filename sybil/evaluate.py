@@ -14,6 +14,7 @@ buy over the first thing anyone would try.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,9 +201,9 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
         raise EvaluationError(f"warehouse not found: {path}")
     # The pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the
     # machine: the baseline's components are computed beside the connection's buffers.
-    from pipelines.settings import Settings
+    from pipelines.settings import DEFAULT_MEMORY_LIMIT
 
-    config = {"memory_limit": Settings.from_env().memory_limit}
+    config = {"memory_limit": os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
     try:
         con = duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as exc:

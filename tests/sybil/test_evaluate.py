@@ -3,6 +3,7 @@
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import igraph
@@ -325,6 +326,25 @@ def test_baseline_components_match_the_account_value_graph() -> None:
         expected = sizes[membership] >= min_size
         assert np.array_equal(_baseline_flags(con, signups, min_size), expected), min_size
     con.close()
+
+
+def test_the_warehouse_is_read_within_the_pipelines_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYBIL_MEMORY_LIMIT", "1.5GB")
+    seen: list[str] = []
+    connect = duckdb.connect
+
+    def spy(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        con = connect(*args, **kwargs)
+        seen.append(con.sql("select current_setting('memory_limit')").fetchall()[0][0])
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    paths = write_world(tmp_path)
+    seen.clear()
+    evaluate(*paths)
+    assert seen == ["1.3 GiB"]
 
 
 def test_missing_ban_list_is_a_clear_error(tmp_path: Path) -> None:
