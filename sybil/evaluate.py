@@ -201,6 +201,7 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
         raise EvaluationError(f"warehouse not found: {path}")
     # The pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the
     # machine: the baseline's components are computed beside the connection's buffers.
+    # Imported here: importing `pipelines` builds its Dagster definitions.
     from pipelines.settings import DEFAULT_MEMORY_LIMIT
 
     config = {"memory_limit": os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
