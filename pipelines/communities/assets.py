@@ -19,7 +19,9 @@ class CommunityConfig(dg.Config):
     objective: Literal["CPM", "modularity"] = "CPM"
     resolution: float = 0.005
     beta: float = 0.01
-    n_iterations: int = 2  # igraph's default; "until stable" (-1) cost 5x for the same result
+    # igraph's default; "until stable" (-1) cost 5x for the same result, and 1 banned 2-3x the
+    # benign accounts at 50k (docs/architecture.md, "Communities").
+    n_iterations: int = 2
     min_size: int = 2
     # Members tied to their community by less summed edge weight than this are left out of it.
     min_member_strength: float = 0.3
