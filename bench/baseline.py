@@ -19,10 +19,11 @@ import numpy as np
 
 
 def run_baseline(warehouse: Path, *, min_size: int = 2) -> dict[str, object]:
-    from sybil.evaluate import _baseline_flags
+    from sybil.evaluate import _baseline_flags, warehouse_config
     from sybil.warehouse import open_published
 
-    con = open_published(warehouse)
+    # As `sybil evaluate` reads it: within the pipeline's memory limit.
+    con = open_published(warehouse, config=warehouse_config())
     try:
         signups = con.sql(
             "select account_id::varchar as account_id, account_idx::bigint as account_idx "

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from graph import connected_components
-from sybil.warehouse import missing_tables
+from sybil.warehouse import WarehouseUnavailable, missing_tables, open_published
 
 TRUTH_COLUMNS: tuple[str, ...] = ("account_id", "farm_id", "archetype")
 BAN_LIST_FILE = "ban_list.csv"
@@ -196,18 +196,22 @@ class _WarehouseView:
     flagged_members: pl.DataFrame  # cluster_id, account_id
 
 
-def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
-    if not path.is_file():
-        raise EvaluationError(f"warehouse not found: {path}")
-    # The pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the
-    # machine: the baseline's components are computed beside the connection's buffers.
+def warehouse_config() -> dict[str, Any]:
+    """DuckDB settings of the evaluation's read-only connection (and the bench's baseline): the
+    pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the machine,
+    because the baseline's components are computed beside the connection's buffers."""
     # Imported here: importing `pipelines` builds its Dagster definitions.
     from pipelines.settings import DEFAULT_MEMORY_LIMIT
 
-    config = {"memory_limit": os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
+    return {"memory_limit": os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
+
+
+def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
+    if not path.is_file():
+        raise EvaluationError(f"warehouse not found: {path}")
     try:
-        con = duckdb.connect(str(path), read_only=True, config=config)
-    except duckdb.Error as exc:
+        con = open_published(path, config=warehouse_config())
+    except (duckdb.Error, WarehouseUnavailable) as exc:
         raise EvaluationError(f"cannot open warehouse {path}: {_one_line(exc)}") from exc
     try:
         missing = missing_tables(con, _REQUIRED_TABLES)
