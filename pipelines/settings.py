@@ -35,6 +35,22 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message names it."""
 
 
+def memory_limit_from_env(env: dict[str, str] | None = None) -> str:
+    """DuckDB's memory limit from SYBIL_MEMORY_LIMIT (default DEFAULT_MEMORY_LIMIT), checked;
+    for readers that need this one setting and not the rest (`sybil evaluate`)."""
+    return _check_memory_limit(_memory_limit(dict(os.environ if env is None else env)))
+
+
+def _memory_limit(env: dict[str, str]) -> str:
+    return env.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def _check_memory_limit(limit: str) -> str:
+    if not _MEMORY.match(limit.strip()):
+        raise SettingsError(f"SYBIL_MEMORY_LIMIT {limit!r} is not a size such as '8GB' or '512MB'")
+    return limit
+
+
 @dataclass(frozen=True)
 class Settings:
     raw_dir: Path
@@ -57,7 +73,7 @@ class Settings:
             raw_dir=Path(env.get("SYBIL_RAW_DIR", DEFAULT_RAW_DIR)),
             warehouse=Path(env.get("SYBIL_WAREHOUSE", DEFAULT_WAREHOUSE)),
             exports=Path(env.get("SYBIL_EXPORTS", DEFAULT_EXPORTS)),
-            memory_limit=env.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+            memory_limit=_memory_limit(env),
             threads=_int(env, "SYBIL_THREADS", 0),
             temp_directory=Path(env["SYBIL_TEMP_DIR"]) if env.get("SYBIL_TEMP_DIR") else None,
             work_dir=Path(env["SYBIL_WORK_DIR"]) if env.get("SYBIL_WORK_DIR") else None,
@@ -83,10 +99,7 @@ class Settings:
         return self.warehouse.with_name(f"{self.warehouse.stem}.work")
 
     def validate(self) -> None:
-        if not _MEMORY.match(self.memory_limit.strip()):
-            raise SettingsError(
-                f"SYBIL_MEMORY_LIMIT {self.memory_limit!r} is not a size such as '8GB' or '512MB'"
-            )
+        _check_memory_limit(self.memory_limit)
         if self.threads < 0:
             raise SettingsError(f"SYBIL_THREADS must be 0 (all cores) or more, not {self.threads}")
         if self.threads > 1024:

@@ -14,7 +14,6 @@ buy over the first thing anyone would try.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,9 +200,12 @@ def warehouse_config() -> dict[str, Any]:
     pipeline's memory limit (SYBIL_MEMORY_LIMIT), not DuckDB's default of 80% of the machine,
     because the baseline's components are computed beside the connection's buffers."""
     # Imported here: importing `pipelines` builds its Dagster definitions.
-    from pipelines.settings import DEFAULT_MEMORY_LIMIT
+    from pipelines.settings import SettingsError, memory_limit_from_env
 
-    return {"memory_limit": os.environ.get("SYBIL_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
+    try:
+        return {"memory_limit": memory_limit_from_env()}
+    except SettingsError as exc:
+        raise EvaluationError(str(exc)) from None
 
 
 def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:

@@ -347,6 +347,16 @@ def test_the_warehouse_is_read_within_the_pipelines_memory_limit(
     assert seen == ["1.3 GiB"]
 
 
+def test_a_memory_limit_that_is_not_a_size_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checked as the pipeline checks it, not passed on to DuckDB as "cannot open warehouse".
+    paths = write_world(tmp_path)
+    monkeypatch.setenv("SYBIL_MEMORY_LIMIT", "lots")
+    with pytest.raises(EvaluationError, match="SYBIL_MEMORY_LIMIT 'lots' is not a size"):
+        evaluate(*paths)
+
+
 def test_missing_ban_list_is_a_clear_error(tmp_path: Path) -> None:
     truth, warehouse, exports = write_world(tmp_path)
     (exports / "ban_list.csv").unlink()
