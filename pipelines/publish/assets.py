@@ -19,7 +19,8 @@ PUBLISHED_TABLES = (
     "clusters",
     "cluster_members",
     "cluster_history",
-    "similarity_edges",
+    "similarity_edges_packed",
+    "edge_kind_masks",
     "account_features",
     "ban_list",
 )

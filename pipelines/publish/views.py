@@ -20,6 +20,7 @@ from pipelines.sql import describe_sql, read_sql
 
 # Created in this order: a view may read one listed before it.
 PUBLISHED_VIEWS = (
+    "similarity_edges",
     "cluster_accounts",
     "account_clusters",
     "cluster_evidence_edges",

@@ -34,7 +34,7 @@ CONSISTENCY = {
     "accounting": "select count(*) from staging.accounting where not adds_up",
 }
 FINGERPRINT = "select md5(string_agg(t::varchar, chr(10) order by t.rowid)) from published.{} as t"
-TABLES = ("clusters", "cluster_members", "ban_list", "similarity_edges", "account_features")
+TABLES = ("clusters", "cluster_members", "ban_list", "similarity_edges_packed", "account_features")
 
 
 def read_once(warehouse: Path, hold: bool) -> dict[str, object]:

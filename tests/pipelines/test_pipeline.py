@@ -329,7 +329,8 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
             "clusters",
             "cluster_members",
             "cluster_history",
-            "similarity_edges",
+            "similarity_edges_packed",
+            "edge_kind_masks",
             "account_features",
             "ban_list",
         )

@@ -14,7 +14,7 @@ import pytest
 from pipelines import workdir
 from pipelines.publish.views import BY_CLUSTER, PUBLISHED_VIEWS
 from pipelines.settings import Settings
-from pipelines.sql import SQL_DIR
+from pipelines.sql import SQL_DIR, load_macros
 from sybil.generate import write_world
 from sybil.runner import run_pipeline
 from sybil.warehouse import open_published, published
@@ -190,6 +190,47 @@ def test_published_edges_count_what_they_share_by_kind(run):
     assert n > 0
     assert several > 0
     assert wrong == 0
+
+
+def test_published_edges_decode_the_packed_rows_as_the_pipeline_does(run):
+    # Oracle: the view's kinds, families and counts, against the edge words decoded by the
+    # pipeline's own macro (sql/macros/edges.sql) and the kinds' families in ref.key_kinds.
+    with published(run.warehouse) as con:
+        load_macros(con)
+        con.execute(
+            "create temp table want as select p.account_a, p.account_b, k.kind, k.family, "
+            "k.kind_no, edge_kind_count(p.kind_counts_0, p.kind_counts_1, p.kind_counts_2, "
+            "p.kind_counts_3, k.kind_no) as n "
+            "from published.similarity_edges_packed as p inner join ref.key_kinds as k "
+            "on p.kind_mask & (1 << k.kind_no) <> 0"
+        )
+        con.execute(
+            "create temp table got as select account_a, account_b, kinds, families, "
+            "unnest(map_entries(kind_counts)) as e from published.similarity_edges"
+        )
+        counts = "select account_a, account_b, e.key, e.value from got"
+        assert con.sql(
+            f"select count(*) from ({counts} except all "
+            "select account_a, account_b, kind, n from want)"
+        ).fetchall() == [(0,)]
+        assert con.sql(
+            "select count(*) from (select account_a, account_b, kind, n from want "
+            f"except all {counts})"
+        ).fetchall() == [(0,)]
+        lists = (
+            "select account_a, account_b, list(kind order by kind), "
+            "list(distinct family order by family) from want group by all"
+        )
+        assert con.sql(
+            f"select count(*) from ((select distinct account_a, account_b, kinds, families "
+            f"from got) except all ({lists}))"
+        ).fetchall() == [(0,)]
+        # Kinds of the second packed word are among them (the shift across words is exercised).
+        assert con.sql("select count(*) from want where kind_no >= 8").fetchall()[0][0] > 0
+        assert (
+            con.sql("select count(*) from published.similarity_edges_packed").fetchall()
+            == con.sql("select count(*) from published.similarity_edges").fetchall()
+        )
 
 
 def test_cluster_evidence_edges_are_inside_clusters_with_their_values(run):
