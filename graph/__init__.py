@@ -3,7 +3,13 @@
 Plain typed code with no Dagster and no database: arrays in, frozen dataclasses out.
 """
 
-from graph.build import EdgeList, build_graph, connected_components, prepare_edges
+from graph.build import (
+    EdgeList,
+    build_graph,
+    connected_components,
+    merge_links,
+    prepare_edges,
+)
 from graph.communities import CommunityResult, detect_communities, seeded_igraph_rng
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "build_graph",
     "connected_components",
     "detect_communities",
+    "merge_links",
     "prepare_edges",
     "seeded_igraph_rng",
 ]

@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from graph import merge_links
 from sybil.warehouse import WarehouseUnavailable, missing_tables, open_published
 
 TRUTH_COLUMNS: tuple[str, ...] = ("account_id", "farm_id", "archetype")
@@ -262,8 +263,8 @@ def _baseline_flags(
 
     The identifiers are not made nodes: each value links its holders to its smallest holder
     (same components). One kind at a time, its links are merged into a root per account
-    (``_merge``): at 10M accounts the 481M keys did not fit in DuckDB's 4 GB as one window over
-    every value, nor would their links as one graph in memory.
+    (``graph.merge_links``): at 10M accounts the 481M keys did not fit in DuckDB's 4 GB as one
+    window over every value, nor would their links as one graph in memory.
     """
     if signups.height == 0:
         return np.zeros(0, dtype=bool)
@@ -290,29 +291,10 @@ def _baseline_flags(
             """,
             params={"kind": kind},
         ).fetchnumpy()
-        root = _merge(root, links["src"], links["dst"])
+        root = merge_links(root, links["src"], links["dst"])
         del links
     sizes = np.bincount(root[account_idx], minlength=root.size)
     return sizes[root[account_idx]] >= min_size
-
-
-def _merge(root: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """``root`` (every node pointing at the smallest node of its component so far) with the
-    links ``src``-``dst`` merged in: min-label hooking with pointer jumping, as
-    ``graph.component_labels``, until every link's ends share a root."""
-    while src.size:
-        a, b = root[src], root[dst]
-        if np.array_equal(a, b):
-            break
-        low = np.minimum(a, b)
-        np.minimum.at(root, a, low)
-        np.minimum.at(root, b, low)
-        while True:
-            jumped = root[root]
-            if np.array_equal(jumped, root):
-                break
-            root = jumped
-    return root
 
 
 def _metrics(scored: pl.DataFrame, predicted: str) -> Metrics:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph import build_graph, connected_components, prepare_edges
+from graph import build_graph, connected_components, merge_links, prepare_edges
 from graph.build import graph_from_edges, induced_edges
 
 
@@ -146,6 +146,26 @@ def test_connected_components_match_networkx(seed: int) -> None:
     got = connected_components(n_nodes=n_nodes, src=src, dst=dst).tolist()
 
     assert got == nx_canonical_components(n_nodes, src, dst), f"seed={seed}"
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_links_merged_part_by_part_give_the_components_of_all_at_once(seed: int) -> None:
+    """`merge_links` over the links cut into parts (as `sybil evaluate` merges one kind of key
+    at a time): every node ends pointing at its component's smallest node, and the roots it was
+    given are not changed in place."""
+    rng = np.random.default_rng(seed)
+    n_nodes, src, dst = random_pairs(rng, 1, 80, 2)
+    cuts = np.sort(rng.integers(0, src.size + 1, 3))
+    root = np.arange(n_nodes, dtype=np.int64)
+    for part in np.split(np.arange(src.size), cuts):
+        before = root.copy()
+        merged = merge_links(root, src[part], dst[part])
+        assert np.array_equal(root, before)
+        root = merged
+
+    want = nx_canonical_components(n_nodes, src, dst)
+    smallest = {label: min(i for i, x in enumerate(want) if x == label) for label in set(want)}
+    assert root.tolist() == [smallest[label] for label in want], f"seed={seed}"
 
 
 @pytest.mark.parametrize(
