@@ -24,7 +24,10 @@ class CommunityConfig(dg.Config):
     n_iterations: int = 2
     min_size: int = 2
     # Members tied to their community by less summed edge weight than this are left out of it.
-    min_member_strength: float = 0.3
+    # Above 0.5, what one exact IP shared with one member gives: a single coincidence of a kind
+    # that strangers share by chance never holds an account in a cluster (a flagged one is banned
+    # whole), however many farm accounts there are to coincide with (docs/architecture.md).
+    min_member_strength: float = 0.55
 
 
 @dg.asset(
