@@ -63,3 +63,47 @@ def prune_weak_members(
         _, dense = np.unique(m[kept], return_inverse=True)
         out[kept] = canonical_labels(dense.astype(np.int64), min_size=min_size)
     return out
+
+
+def weak_ties(
+    leiden: npt.NDArray[np.integer],
+    pruned: npt.NDArray[np.integer],
+    *,
+    src: npt.NDArray[np.integer],
+    dst: npt.NDArray[np.integer],
+    weight: npt.NDArray[np.floating],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+    """The members pruning took out of a community that survived it, with an edge to one of its
+    members left: (node, its community in `pruned`, its summed edge weight to that community's
+    members), by node.
+
+    `pruned` is `prune_weak_members(leiden, ...)`: pruning only removes nodes, so every
+    surviving community keeps the members of one Leiden community under a new label. A node of
+    a dissolved community has no tie to report. Such nodes are too weakly tied to be banned with
+    their cluster, and worth a reviewer's look (a new farm account seen once on a farm's IP is
+    one of them, and so is a stranger who happened to use it).
+    """
+    before = np.asarray(leiden, dtype=np.int64)
+    after = np.asarray(pruned, dtype=np.int64)
+    if before.shape != after.shape:
+        raise ValueError("leiden and pruned must have the same length")
+    kept = after >= 0
+    if np.any(before[kept] < 0):
+        raise ValueError("pruned holds a node that leiden leaves out: not a pruning of it")
+    # Leiden label -> label after pruning (-1: dissolved).
+    relabel = np.full(int(before.max(initial=-1)) + 1, -1, dtype=np.int64)
+    relabel[before[kept]] = after[kept]
+    nodes = np.flatnonzero((before >= 0) & ~kept)
+    target = np.full(after.size, -1, dtype=np.int64)
+    target[nodes] = relabel[before[nodes]]
+    nodes = nodes[target[nodes] >= 0]
+    # Each edge from a node to a member of the community it was taken out of, both ways.
+    w = weight.astype(np.float64)
+    a = np.concatenate([src, dst]).astype(np.int64)
+    b = np.concatenate([dst, src]).astype(np.int64)
+    ww = np.concatenate([w, w])
+    tied = (target[a] >= 0) & (after[b] == target[a])
+    strength = np.bincount(a[tied], weights=ww[tied], minlength=after.size).astype(np.float64)
+    # A node tied only to others pruned with it (the cascade) has no edge to the cluster left.
+    nodes = nodes[strength[nodes] > 0]
+    return nodes.astype(np.int64), target[nodes].astype(np.int32), strength[nodes]

@@ -104,6 +104,10 @@ class EvaluationReport:
     # Ban-list ids that were not scored: not in truth, or quarantined (a stale export).
     ban_list_ignored: int = 0
     baseline_min_size: int = 2
+    # Accounts weakly tied to a flagged cluster (pruned out of it: not banned, in the review
+    # queue) and how many of them are farm accounts.
+    weak_ties: int = 0
+    weak_ties_farm: int = 0
 
 
 def evaluate(
@@ -128,6 +132,7 @@ def evaluate(
         baseline_banned=in_warehouse & pl.col("account_id").is_in(tables.baseline_ids.implode()),
     )
     scored_ban_ids = scored.filter(pl.col("banned"))["account_id"]
+    weak = scored.filter(pl.col("account_id").is_in(tables.weak_ties.implode()))
 
     return EvaluationReport(
         overall=_metrics(scored, "banned"),
@@ -143,6 +148,8 @@ def evaluate(
         ban_list_size=ban_ids.len(),
         ban_list_ignored=ban_ids.len() - scored_ban_ids.len(),
         baseline_min_size=baseline_min_size,
+        weak_ties=weak.height,
+        weak_ties_farm=int(weak["is_farm"].sum()),
     )
 
 
@@ -193,6 +200,7 @@ class _WarehouseView:
     baseline_ids: pl.Series
     flagged_clusters: int
     flagged_members: pl.DataFrame  # cluster_id, account_id
+    weak_ties: pl.Series  # accounts weakly tied to a flagged cluster (the review queue's)
 
 
 def warehouse_config() -> dict[str, Any]:
@@ -238,6 +246,16 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
             where c.flagged
             """
         ).pl()
+        # Warehouses published before weak ties existed have none to count.
+        weak_ties = (
+            con.sql(
+                "select distinct t.account_id::varchar as account_id "
+                "from published.cluster_weak_ties as t "
+                "inner join published.clusters as c using (cluster_id) where c.flagged"
+            ).pl()["account_id"]
+            if not missing_tables(con, ["published.cluster_weak_ties"])
+            else pl.Series("account_id", [], dtype=pl.String)
+        )
         flagged = _baseline_flags(con, signups, baseline_min_size)
     except duckdb.Error as exc:
         raise EvaluationError(f"cannot read warehouse {path}: {_one_line(exc)}") from exc
@@ -249,6 +267,7 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
         baseline_ids=signups.filter(pl.Series(flagged))["account_id"],
         flagged_clusters=int(flagged_clusters),
         flagged_members=flagged_members,
+        weak_ties=weak_ties,
     )
 
 
@@ -444,6 +463,10 @@ def format_report(report: EvaluationReport) -> str:
                 f"{report.allowlisted_banned:,}",
             ],
             ["ban list rows not scored (unknown or quarantined)", f"{report.ban_list_ignored:,}"],
+            [
+                "weakly tied to a flagged cluster (review, not banned): farm / all",
+                f"{report.weak_ties_farm:,} / {report.weak_ties:,}",
+            ],
         ],
         left=1,
     )

@@ -63,7 +63,13 @@ def publish_checks_after(warehouse: Path, tmp_path: Path, tamper: str) -> dict:
     connection = duckdb.connect(str(copy))
     try:
         connection.execute("create schema publish_next")
-        for table in ("clusters", "cluster_members", "cluster_history", "ban_list"):
+        for table in (
+            "clusters",
+            "cluster_members",
+            "cluster_weak_ties",
+            "cluster_history",
+            "ban_list",
+        ):
             connection.execute(
                 f"create table publish_next.{table} as select * from published.{table}"
             )

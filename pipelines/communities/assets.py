@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from graph import detect_communities
-from graph.pruning import prune_weak_members
+from graph.pruning import prune_weak_members, weak_ties
 from pipelines.resources import Warehouse
 from pipelines.sql import row_count
 
@@ -36,7 +36,10 @@ class CommunityConfig(dg.Config):
     group_name="communities",
     description=(
         "One row per account placed in a community of two or more: account_idx, community "
-        "(0 = largest), component. Leiden runs on igraph, built from the edge arrays."
+        "(0 = largest), component. Leiden runs on igraph, built from the edge arrays. Also "
+        "communities.weak_ties: the accounts pruned out of a community that survived (too "
+        "weakly tied to it to share its verdict), with that community and their summed edge "
+        "weight to its members."
     ),
     kinds={"duckdb", "python"},
 )
@@ -82,12 +85,23 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "component": result.component[kept],
         }
     )
+    tied, tied_to, tie_strength = weak_ties(
+        result.membership, membership, src=src, dst=dst, weight=weight
+    )
+    ties = pl.DataFrame(  # noqa: F841 (read by the SQL below)
+        {"account_idx": tied.astype(np.int32), "community": tied_to, "strength": tie_strength}
+    )
     with warehouse.connect() as con:
         con.execute("create schema if not exists communities")
         con.execute(
             "create or replace table communities.account_communities as "
             "select account_idx::integer as account_idx, community::integer as community, "
             "component::integer as component from members order by account_idx"
+        )
+        con.execute(
+            "create or replace table communities.weak_ties as "
+            "select account_idx::integer as account_idx, community::integer as community, "
+            "strength::double as strength from ties order by account_idx"
         )
     sizes = np.bincount(membership[membership >= 0]) if kept.size else np.zeros(0, np.int64)
     return dg.MaterializeResult(
@@ -98,6 +112,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "communities": int(sizes.size),
             "leiden_communities": result.n_communities,
             "pruned_members": int((result.membership >= 0).sum() - kept.size),
+            "weak_ties": int(tied.size),
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
             "quality": float(result.quality),

@@ -18,6 +18,7 @@ from pipelines.sql import describe_sql, read_sql, row_count
 PUBLISHED_TABLES = (
     "clusters",
     "cluster_members",
+    "cluster_weak_ties",
     "cluster_history",
     "similarity_edges_packed",
     "edge_kind_masks",
@@ -87,8 +88,9 @@ _UPSTREAM = [
             deps=[["published", "review_queue"]],
             group_name="publish",
             description=(
-                "exports/review_queue.csv: members of review-tier clusters, riskiest first, "
-                "allowlisted accounts marked."
+                "exports/review_queue.csv: members of review-tier clusters and accounts weakly "
+                "tied to flagged ones (tie: member, weak), riskiest first, allowlisted accounts "
+                "marked."
             ),
             kinds={"csv"},
         ),

@@ -13,6 +13,7 @@ from pipelines.sql import read_sql
 # check name -> (sql/checks file, published table it guards)
 CHECKS: dict[str, tuple[str, str]] = {
     "one_cluster_per_account": ("checks/account_in_two_clusters", "cluster_members"),
+    "weak_ties_are_not_members": ("checks/weak_tie_in_a_cluster", "cluster_weak_ties"),
     "allowlist_never_banned": ("checks/allowlisted_on_ban_list", "ban_list"),
     "ban_list_is_flagged_members": ("checks/ban_list_mismatch", "ban_list"),
     "risk_score_in_range": ("checks/risk_score_out_of_range", "clusters"),

@@ -9,7 +9,8 @@ sees half a file and an export never appears before the tables that explain it.
   valid event in the input, not the wall clock): a rerun on the same data replaces it.
 - `ban_list_diff.csv`: accounts added to and removed from the ban list since the ban_list.csv
   that was in place before this run (on the first run, every account is added).
-- `review_queue.csv`: members of review-tier clusters, riskiest cluster first.
+- `review_queue.csv`: members of review-tier clusters and accounts weakly tied to flagged
+  ones, riskiest cluster first.
 - The guard: a ban list that would ban more than `max_ban_share` of the active accounts is held
   back. The previous ban_list.csv (and its diff and history) stay as they were, the would-be
   list and diff go to `held/` for inspection, the warehouse is still published so analysts can
@@ -41,7 +42,7 @@ _BAN_LIST_SQL = (
 )
 _REVIEW_SQL = (
     "select cluster_id, account_id, risk_score, cluster_size, "
-    "array_to_string(families, ';') as families, evidence, allowlisted "
+    "array_to_string(families, ';') as families, evidence, allowlisted, tie "
     "from published.review_queue "
     "order by risk_score desc, cluster_size desc, cluster_id, account_id"
 )

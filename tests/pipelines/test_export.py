@@ -21,7 +21,8 @@ from pipelines.sql import read_sql
 
 # Ten active accounts (a0..a9) and two without any session or API use (i0, i1).
 # Clusters: F1 flagged (a0 a1 a2), F2 flagged (a3 a4), R1 review (a5 a6 a7), R2 review (a8 a9),
-# C1 clear (i0 i1).
+# C1 clear (i0 i1). Accounts weakly tied to a cluster (pruned out of it): w0 to F1, w1 to R1,
+# w2 to C1; only a flagged cluster's weak ties are worth a review.
 CLUSTERS = [
     ("F1", 3, 0.99, True, False, ["identity", "payment"], "3 accounts; [identity] one mailbox"),
     ("F2", 2, 0.95, True, False, ["network", "timing"], "2 accounts; [network] one device"),
@@ -36,6 +37,7 @@ MEMBERS = {
     "R2": ["a8", "a9"],
     "C1": ["i0", "i1"],
 }
+WEAK_TIES = [("F1", "w0", 0.5), ("R1", "w1", 0.35), ("C1", "w2", 0.5)]
 ACTIVE = [f"a{i}" for i in range(10)]
 
 
@@ -78,6 +80,11 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         "insert into published.cluster_members values (?, ?)",
         [(cluster, account) for cluster, accounts in MEMBERS.items() for account in accounts],
     )
+    connection.execute(
+        "create table published.cluster_weak_ties "
+        "(cluster_id varchar, account_id varchar, tie_strength double)"
+    )
+    connection.executemany("insert into published.cluster_weak_ties values (?, ?, ?)", WEAK_TIES)
     rebuild_ban_list(connection)
     connection.execute(
         f"create view published.review_queue as {read_sql(view_sql('review_queue'))}"
@@ -192,7 +199,7 @@ def test_a_previous_file_that_is_not_a_ban_list_stops_the_export(con, tmp_path):
     assert not list(exports.glob(".*.tmp"))
 
 
-def test_review_queue_lists_review_members_riskiest_first_with_allowlist_marked(con, tmp_path):
+def test_review_queue_lists_review_members_and_weak_ties_riskiest_first(con, tmp_path):
     exports = tmp_path / "exports"
     con.execute("insert into staging.allowlist values ('a6')")
     plan = publish(con, exports)
@@ -205,17 +212,21 @@ def test_review_queue_lists_review_members_riskiest_first_with_allowlist_marked(
         "families",
         "evidence",
         "allowlisted",
+        "tie",
     ]
-    # R2 (0.70) before R1 (0.60); flagged and clear clusters are not in the queue.
-    assert [(r["cluster_id"], r["account_id"], r["allowlisted"]) for r in queue] == [
-        ("R2", "a8", "false"),
-        ("R2", "a9", "false"),
-        ("R1", "a5", "false"),
-        ("R1", "a6", "true"),
-        ("R1", "a7", "false"),
+    # The weak tie of flagged F1 (0.99; its members are banned, not queued), then R2 (0.70)
+    # before R1 (0.60); weak ties of review and clear clusters are not in the queue, nor are
+    # clear clusters.
+    assert [(r["cluster_id"], r["account_id"], r["allowlisted"], r["tie"]) for r in queue] == [
+        ("F1", "w0", "false", "weak"),
+        ("R2", "a8", "false", "member"),
+        ("R2", "a9", "false", "member"),
+        ("R1", "a5", "false", "member"),
+        ("R1", "a6", "true", "member"),
+        ("R1", "a7", "false", "member"),
     ]
-    assert queue[0]["evidence"] == "2 accounts; [payment] one card"
-    assert (plan.review_rows, plan.review_clusters) == (5, 2)
+    assert queue[1]["evidence"] == "2 accounts; [payment] one card"
+    assert (plan.review_rows, plan.review_clusters) == (6, 3)
 
 
 def test_active_accounts_are_signups_with_sessions_or_api_use(con, tmp_path):
@@ -254,7 +265,8 @@ def test_guard_holds_a_list_that_bans_too_many(con, tmp_path):
     held = rows(exports / "held" / "ban_list.csv")
     assert len(held) == 10
     assert {r["change"] for r in rows(exports / "held" / "ban_list_diff.csv")} == {"added"}
-    assert rows(exports / "review_queue.csv") == []
+    # Every cluster but C1 is flagged now: the queue holds their weak ties only.
+    assert [r["account_id"] for r in rows(exports / "review_queue.csv")] == ["w0", "w1"]
     # Raised limit: the list goes out, its diff is against the list that was in force, and
     # the held files go away.
     plan = publish(con, exports, share=1.0)

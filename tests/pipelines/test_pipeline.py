@@ -251,6 +251,52 @@ def test_evaluation_report_with_ablation_and_held_out_styles(first_run, world, t
         assert section in text
 
 
+def test_weak_ties_are_the_pruned_accounts_with_their_summed_weight(first_run):
+    """Oracle from the published edges: a weak tie is no member of any cluster, its tie_strength
+    is its summed edge weight to the cluster's members, and below what membership needs; the
+    review queue lists those of flagged clusters (and only those) as 'weak'."""
+    from pipelines.communities.assets import CommunityConfig
+
+    ties = query(
+        first_run,
+        "select t.cluster_id, t.account_id, t.tie_strength, round(sum(e.weight), 4) "
+        "from published.cluster_weak_ties t "
+        "join published.cluster_members m on m.cluster_id = t.cluster_id "
+        "join published.similarity_edges e on (e.account_a = t.account_id "
+        "and e.account_b = m.account_id) or (e.account_b = t.account_id "
+        "and e.account_a = m.account_id) group by all order by all",
+    )
+    assert ties  # the small world has accounts pruned out of a surviving cluster
+    assert len(ties) == query(first_run, "select count(*) from published.cluster_weak_ties")[0][0]
+    for cluster, account, strength, summed in ties:
+        assert strength == pytest.approx(summed, abs=2e-4), (cluster, account)
+        assert 0 < strength < CommunityConfig().min_member_strength
+    assert query(
+        first_run,
+        "select count(*) from published.cluster_weak_ties "
+        "join published.cluster_members using (account_id)",
+    ) == [(0,)]
+    queued = query(
+        first_run,
+        "select cluster_id, account_id from published.review_queue where tie = 'weak' order by all",
+    )
+    assert queued == query(
+        first_run,
+        "select cluster_id, account_id from published.cluster_weak_ties "
+        "join published.clusters using (cluster_id) where flagged order by all",
+    )
+
+
+def test_a_check_catches_a_weak_tie_that_is_a_member(first_run, tmp_path):
+    found = violations_after(
+        first_run,
+        tmp_path,
+        "insert into publish_next.cluster_weak_ties "
+        "select cluster_id, account_id, 0.1 from publish_next.cluster_members limit 1",
+    )
+    assert found["weak_ties_are_not_members"][0] == 1
+
+
 def test_checks_pass_on_published_tables(first_run):
     names = [e.check_name for e in FIRST_RUN_CHECKS]
     assert set(CHECKS) <= set(names)
@@ -328,6 +374,7 @@ def test_same_input_gives_identical_tables_and_files(world, first_run, tmp_path)
         for t in (
             "clusters",
             "cluster_members",
+            "cluster_weak_ties",
             "cluster_history",
             "similarity_edges_packed",
             "edge_kind_masks",

@@ -57,6 +57,8 @@ MEMBERS = [
     ("K4", "a4"),
     ("K4", "c1"),
 ]
+# Pruned out of a cluster: b2 (farm) and u2 (benign) tied to flagged ones, u3 to K4 (not).
+WEAK_TIES = [("K1", "b2"), ("K2", "u2"), ("K4", "u3")]
 # Ban list: v1 is allowlisted (a pipeline bug the report must surface); c2 is quarantined and
 # x9 unknown to truth, so neither is scored.
 BAN_LIST = [
@@ -127,7 +129,11 @@ def write_world(
     members = pl.DataFrame(
         MEMBERS, schema={"cluster_id": pl.String, "account_id": pl.String}, orient="row"
     )
+    weak_ties = pl.DataFrame(
+        WEAK_TIES, schema={"cluster_id": pl.String, "account_id": pl.String}, orient="row"
+    )
     frames = {
+        "published.cluster_weak_ties": weak_ties,
         "staging.signups": signups,
         "staging.allowlist": allowlist,
         "features.account_keys": account_keys,
@@ -224,6 +230,19 @@ def test_farms_detected_at_half_banned(report: EvaluationReport) -> None:
 def test_flagged_clusters_and_purity(report: EvaluationReport) -> None:
     assert report.flagged_clusters == 3
     assert report.flagged_cluster_purity == pytest.approx((1 + 0.5 + 1) / 3)
+
+
+def test_weak_ties_of_flagged_clusters_counted_with_their_farm_accounts(
+    report: EvaluationReport, tmp_path: Path
+) -> None:
+    assert (report.weak_ties, report.weak_ties_farm) == (2, 1)
+    assert "1 / 2" in format_report(report)
+    # A warehouse published before weak ties existed has none.
+    (tmp_path / "older").mkdir()
+    older = evaluate(
+        *write_world(tmp_path / "older", skip_tables=frozenset({"published.cluster_weak_ties"}))
+    )
+    assert (older.weak_ties, older.weak_ties_farm) == (0, 0)
 
 
 def test_allowlisted_and_quarantined_counts(report: EvaluationReport) -> None:

@@ -1,16 +1,20 @@
--- The review queue: one row per member of a review-tier cluster (worth a look, not banned).
--- Allowlisted accounts stay in, marked `allowlisted`, so a reviewer sees that a verified
--- customer sits in the cluster; they are never exported for a ban. Riskiest cluster first.
+-- The review queue: worth a look, not banned. One row per member of a review-tier cluster
+-- (tie = 'member'), and per account weakly tied to a flagged cluster (tie = 'weak': pruned out
+-- of it, see published.cluster_weak_ties), with that cluster's risk and evidence. Allowlisted
+-- accounts stay in, marked `allowlisted`, so a reviewer sees that a verified customer sits in
+-- or next to the cluster; they are never exported for a ban. Riskiest cluster first.
 with
 
 clusters as (
-    select cluster_id, size, risk_score, families, evidence
+    select cluster_id, size, risk_score, flagged, review, families, evidence
     from published.clusters
-    where review
+    where review or flagged
 ),
 
 members as (
-    select cluster_id, account_id from published.cluster_members
+    select cluster_id, account_id, 'member' as tie from published.cluster_members
+    union all
+    select cluster_id, account_id, 'weak' as tie from published.cluster_weak_ties
 ),
 
 allowlist as (
@@ -25,10 +29,13 @@ final as (
         clusters.size as cluster_size,
         clusters.families,
         clusters.evidence,
-        allowlist.account_id is not null as allowlisted
+        allowlist.account_id is not null as allowlisted,
+        members.tie
     from clusters
     inner join members using (cluster_id)
     left join allowlist using (account_id)
+    where (clusters.review and members.tie = 'member')
+        or (clusters.flagged and members.tie = 'weak')
 )
 
 select * from final
