@@ -17,20 +17,17 @@ KEY_KINDS = Path(__file__).resolve().parents[2] / "data" / "reference" / "key_ki
 HOLDS_ALONE = {"email", "phone", "device", "card"}
 
 
-def _kinds() -> list[dict[str, str]]:
+def _strengths() -> dict[str, float]:
     with KEY_KINDS.open(newline="") as f:
-        return list(csv.DictReader(f))
+        return {row["kind"]: float(row["strength"]) for row in csv.DictReader(f)}
 
 
-@pytest.mark.parametrize("kind", [row["kind"] for row in _kinds()])
-def test_one_value_shared_with_one_member_holds_only_identifying_kinds(kind: str) -> None:
-    """A farm triangle and an account sharing one value of `kind` with one farm account (a value
-    held by those two only: the strongest edge one value of the kind can give)."""
-    strength = next(float(r["strength"]) for r in _kinds() if r["kind"] == kind)
-    weight = min(strength / (1 + np.log(2 - 1)), 0.99)  # key_stats.sql at n_accounts = 2
-    src = np.array([0, 1, 0, 2])
-    dst = np.array([1, 2, 2, 3])
-    w = np.array([0.95, 0.95, 0.95, weight])
+def _pruned_with_account_tied(ties: list[tuple[int, float]]) -> list[int]:
+    """A farm triangle 0-1-2 (0.95 a pair) and account 3 tied to members by (member, weight)
+    edges, pruned as the communities step does."""
+    src = np.array([0, 1, 0, *(m for m, _ in ties)])
+    dst = np.array([1, 2, 2, *(3 for _ in ties)])
+    w = np.array([0.95, 0.95, 0.95, *(weight for _, weight in ties)])
     pruned = prune_weak_members(
         np.zeros(4, dtype=np.int64),
         src=src,
@@ -38,22 +35,21 @@ def test_one_value_shared_with_one_member_holds_only_identifying_kinds(kind: str
         weight=w,
         min_strength=CommunityConfig().min_member_strength,
     )
-    assert pruned[:3].tolist() == [0, 0, 0]
+    return pruned.tolist()
+
+
+@pytest.mark.parametrize("kind", list(_strengths()))
+def test_one_value_shared_with_one_member_holds_only_identifying_kinds(kind: str) -> None:
+    """Account 3 shares one value of `kind` with farm account 2 (a value held by those two only:
+    the strongest edge one value of the kind can give)."""
+    weight = min(_strengths()[kind] / (1 + np.log(2 - 1)), 0.99)  # key_stats.sql, n_accounts 2
+    pruned = _pruned_with_account_tied([(2, weight)])
+    assert pruned[:3] == [0, 0, 0]
     assert (pruned[3] == 0) == (kind in HOLDS_ALONE)
 
 
 def test_two_coincidences_with_the_cluster_hold_an_account() -> None:
     """An exact IP shared with one member and a BIN and postcode with another: two independent
     coincidences, enough to stay (and be judged with the cluster)."""
-    strengths = {r["kind"]: float(r["strength"]) for r in _kinds()}
-    src = np.array([0, 1, 0, 2, 1])
-    dst = np.array([1, 2, 2, 3, 3])
-    w = np.array([0.95, 0.95, 0.95, strengths["ip"], strengths["bin_postal"]])
-    pruned = prune_weak_members(
-        np.zeros(4, dtype=np.int64),
-        src=src,
-        dst=dst,
-        weight=w,
-        min_strength=CommunityConfig().min_member_strength,
-    )
-    assert pruned.tolist() == [0, 0, 0, 0]
+    ties = [(2, _strengths()["ip"]), (1, _strengths()["bin_postal"])]
+    assert _pruned_with_account_tied(ties) == [0, 0, 0, 0]
