@@ -73,37 +73,40 @@ def weak_ties(
     dst: npt.NDArray[np.integer],
     weight: npt.NDArray[np.floating],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-    """The members pruning took out of a community that survived it, with an edge to one of its
-    members left: (node, its community in `pruned`, its summed edge weight to that community's
-    members), by node.
+    """The nodes taken out of their Leiden community with an edge left to what became of it:
+    (node, the community in `pruned` it has most weight to among those its Leiden community
+    became, that summed edge weight), by node.
 
-    `pruned` is `prune_weak_members(leiden, ...)`: pruning only removes nodes, so every
-    surviving community keeps the members of one Leiden community under a new label. A node of
-    a dissolved community has no tie to report. Such nodes are too weakly tied to be banned with
-    their cluster, and worth a reviewer's look (a new farm account seen once on a farm's IP is
-    one of them, and so is a stranger who happened to use it).
+    `pruned` is `leiden` after pruning (`prune_weak_members`) and cutting
+    (`graph.splitting.split_at_chance_values`): both only take nodes out and divide
+    communities, so what a Leiden community became are the communities of its remaining
+    members. A node of a dissolved community has no tie to report, nor one tied only to others
+    taken out with it. Such nodes are too weakly tied to be banned with their cluster, and worth a
+    reviewer's look (a new farm account seen once on a farm's IP is one of them, and so is a
+    stranger who happened to use it).
     """
     before = np.asarray(leiden, dtype=np.int64)
     after = np.asarray(pruned, dtype=np.int64)
     if before.shape != after.shape:
         raise ValueError("leiden and pruned must have the same length")
-    kept = after >= 0
-    if np.any(before[kept] < 0):
+    if np.any(before[after >= 0] < 0):
         raise ValueError("pruned holds a node that leiden leaves out: not a pruning of it")
-    # Leiden label -> label after pruning (-1: dissolved).
-    relabel = np.full(int(before.max(initial=-1)) + 1, -1, dtype=np.int64)
-    relabel[before[kept]] = after[kept]
-    nodes = np.flatnonzero((before >= 0) & ~kept)
-    target = np.full(after.size, -1, dtype=np.int64)
-    target[nodes] = relabel[before[nodes]]
-    nodes = nodes[target[nodes] >= 0]
-    # Each edge from a node to a member of the community it was taken out of, both ways.
+    removed = (before >= 0) & (after < 0)
+    # Each edge from a removed node to a remaining member of its Leiden community, both ways.
     w = weight.astype(np.float64)
     a = np.concatenate([src, dst]).astype(np.int64)
     b = np.concatenate([dst, src]).astype(np.int64)
-    ww = np.concatenate([w, w])
-    tied = (target[a] >= 0) & (after[b] == target[a])
-    strength = np.bincount(a[tied], weights=ww[tied], minlength=after.size).astype(np.float64)
-    # A node tied only to others pruned with it (the cascade) has no edge to the cluster left.
-    nodes = nodes[strength[nodes] > 0]
-    return nodes.astype(np.int64), target[nodes].astype(np.int32), strength[nodes]
+    tied = removed[a] & (after[b] >= 0) & (before[b] == before[a])
+    node, community, ww = a[tied], after[b[tied]], np.concatenate([w, w])[tied]
+    if node.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64)
+    # Summed weight per (node, community); then each node's heaviest (ties: the smaller label).
+    order = np.lexsort((community, node))
+    node, community, ww = node[order], community[order], ww[order]
+    starts = np.flatnonzero(
+        np.r_[True, (node[1:] != node[:-1]) | (community[1:] != community[:-1])]
+    )
+    node, community, total = node[starts], community[starts], np.add.reduceat(ww, starts)
+    best = np.lexsort((community, -total, node))
+    first = best[np.r_[True, node[best][1:] != node[best][:-1]]]
+    return node[first], community[first].astype(np.int32), total[first]

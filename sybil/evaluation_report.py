@@ -132,6 +132,7 @@ def ablation(raw: Path, truth: Path, *, workdir: Path, seed: int | None = None) 
         run_config = {
             "ops": {
                 "edges__similarity_edges": {"config": {"exclude_families": [family]}},
+                "communities__account_communities": {"config": {"exclude_families": [family]}},
                 "scoring__cluster_scores": {
                     "config": {"model_path": str(model_path), "exclude_families": [family]}
                 },

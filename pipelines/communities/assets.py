@@ -8,8 +8,9 @@ import polars as pl
 
 from graph import detect_communities
 from graph.pruning import prune_weak_members, weak_ties
+from graph.splitting import split_at_chance_values
 from pipelines.resources import Warehouse
-from pipelines.sql import row_count
+from pipelines.sql import read_sql, row_count
 
 
 class CommunityConfig(dg.Config):
@@ -28,11 +29,23 @@ class CommunityConfig(dg.Config):
     # that strangers share by chance never holds an account in a cluster (a flagged one is banned
     # whole), however many farm accounts there are to coincide with (docs/architecture.md).
     min_member_strength: float = 0.55
+    # Cut communities at the values of chance kinds (strength below min_member_strength) that
+    # part of them hangs on alone (graph/splitting.py): a household that shares its home IP
+    # with one farm account is not the farm.
+    cut_at_chance_values: bool = True
+    # The edges' families left out (ablation): their values neither link nor hold a part.
+    exclude_families: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
 
 
 @dg.asset(
     key=["communities", "account_communities"],
-    deps=[["edges", "similarity_edges"], ["staging", "signups"]],
+    deps=[
+        ["edges", "similarity_edges"],
+        ["staging", "signups"],
+        ["features", "account_keys"],
+        ["features", "key_stats"],
+        ["ref", "key_kinds"],
+    ],
     group_name="communities",
     description=(
         "One row per account placed in a community of two or more: account_idx, community "
@@ -77,6 +90,17 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         min_strength=config.min_member_strength,
         min_size=config.min_size,
     )
+    pruned_communities = int(membership.max()) + 1
+    if config.cut_at_chance_values and pruned_communities:
+        cut = _cut_at_chance_values(warehouse, membership, config)
+        membership = prune_weak_members(
+            cut,
+            src=src,
+            dst=dst,
+            weight=weight,
+            min_strength=config.min_member_strength,
+            min_size=config.min_size,
+        )
     kept = np.flatnonzero(membership >= 0)
     members = pl.DataFrame(  # noqa: F841 (read by the SQL below)
         {
@@ -112,6 +136,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "communities": int(sizes.size),
             "leiden_communities": result.n_communities,
             "pruned_members": int((result.membership >= 0).sum() - kept.size),
+            "communities_before_cuts": pruned_communities,
             "weak_ties": int(tied.size),
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
@@ -121,6 +146,35 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "size_max": int(sizes.max()) if sizes.size else 0,
             **config.model_dump(),
         }
+    )
+
+
+def _cut_at_chance_values(
+    warehouse: Warehouse, membership: np.ndarray, config: CommunityConfig
+) -> np.ndarray:
+    """`split_at_chance_values` over the values the communities' members share (SQL)."""
+    inside = np.flatnonzero(membership >= 0)
+    community_members = pl.DataFrame(
+        {"account_idx": inside.astype(np.int32), "community": membership[inside]}
+    )
+    with warehouse.connect() as con:
+        con.register("community_members", community_members.to_arrow())
+        rows = con.sql(
+            read_sql("communities/member_values"),
+            params={
+                "min_strength": config.min_member_strength,
+                "exclude_families": config.exclude_families,
+            },
+        ).fetchnumpy()
+    value = rows["value_id"].astype(np.int64)
+    chance = np.zeros(int(value.max()) + 1 if value.size else 0, dtype=bool)
+    chance[value] = rows["chance"].astype(bool)
+    return split_at_chance_values(
+        membership,
+        account=rows["account_idx"].astype(np.int64),
+        value=value,
+        chance=chance,
+        min_size=config.min_size,
     )
 
 

@@ -94,6 +94,19 @@ def test_weak_ties_leave_out_nodes_tied_only_to_other_pruned_nodes():
     assert strength.tolist() == pytest.approx([0.2])
 
 
+def test_weak_ties_of_a_cut_community_go_to_the_part_they_weigh_most_on():
+    """Leiden community 0 was cut into parts 0 (nodes 0-2) and 1 (nodes 3-5), and node 6 left
+    it: it has 0.3 to part 0 and 0.2 + 0.2 to part 1."""
+    src, dst, weight = arrays(
+        [(0, 1, 0.9), (1, 2, 0.9), (3, 4, 0.9), (4, 5, 0.9), (2, 6, 0.3), (3, 6, 0.2), (4, 6, 0.2)]
+    )
+    leiden = np.zeros(7, dtype=np.int64)
+    after = np.array([0, 0, 0, 1, 1, 1, -1])
+    nodes, community, strength = weak_ties(leiden, after, src=src, dst=dst, weight=weight)
+    assert (nodes.tolist(), community.tolist()) == ([6], [1])
+    assert strength.tolist() == pytest.approx([0.4])
+
+
 def test_weak_ties_refuse_a_membership_that_is_not_a_pruning():
     src, dst, weight = arrays(EDGES)
     with pytest.raises(ValueError, match="not a pruning"):
