@@ -49,7 +49,9 @@ class CommunityConfig(dg.Config):
     group_name="communities",
     description=(
         "One row per account placed in a community of two or more: account_idx, community "
-        "(0 = largest), component. Leiden runs on igraph, built from the edge arrays. Also "
+        "(0 = largest), component. Leiden runs on igraph, built from the edge arrays; weakly "
+        "tied members are pruned and communities cut where part of them hangs on one value "
+        "of a chance kind (an IP, a BIN and postcode: graph/splitting.py). Also "
         "communities.weak_ties: the accounts pruned out of a community that survived (too "
         "weakly tied to it to share its verdict), with that community and their summed edge "
         "weight to its members."
@@ -90,7 +92,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         min_strength=config.min_member_strength,
         min_size=config.min_size,
     )
-    pruned_communities = int(membership.max()) + 1
+    pruned_communities = int(membership.max(initial=-1)) + 1
     if config.cut_at_chance_values and pruned_communities:
         cut = _cut_at_chance_values(warehouse, membership, config)
         membership = prune_weak_members(
