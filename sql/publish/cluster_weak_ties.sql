@@ -1,9 +1,11 @@
 -- Accounts near a cluster but not in it: pruned out of its community because their summed edge
--- weight to its members fell below min_member_strength (one shared IP, one BIN and postcode).
+-- weight to its members fell below min_member_strength (one shared IP, one BIN and postcode),
+-- or cut off from it because one value of a chance kind was all they shared with it
+-- (graph/splitting.py: several edges from one IP can weigh more than min_member_strength).
 -- They do not share the cluster's verdict (a flagged cluster's members are banned whole), and
 -- the review queue lists those of flagged clusters for a look: a farm's newest account seen
 -- once on one of its IPs is one of them, and so is a stranger who happened to use that IP.
--- tie_strength is that summed weight (0..min_member_strength).
+-- tie_strength is their summed edge weight to the cluster's members.
 with
 
 clusters as (
