@@ -8,7 +8,8 @@ of a community's members and the values they share, that IP is a cut vertex: wit
 household is on its own. So each community is cut at every such value of a *chance* kind (an
 exact IP, a /24, a BIN with a postcode, a template; not a mailbox, phone, device or card), and
 each part becomes a community of its own, to be scored on its own evidence; a part of one account
-leaves it (a weak tie of the part it hung on, see `graph.pruning.weak_ties`).
+leaves it (a weak tie of the part it hung on, see `graph.pruning.weak_ties`). An IP and its /24
+are one value here (sql/communities/member_values.sql): as two, neither would be a cut vertex.
 """
 
 import igraph

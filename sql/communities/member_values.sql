@@ -5,6 +5,13 @@
 -- strangers share by chance: its strength (what one value held by two accounts gives a pair,
 -- sql/features/key_stats.sql) is below $min_strength, what a member needs. Only linked values
 -- of families not in $exclude_families count: those the edges were built from.
+-- An exact IP and its /24 (or /64) are one coincidence, not two: whoever shares the IP shares
+-- its network too, and as two values neither would be a cut vertex, so a household whose home
+-- IP one farm account used stayed tied to the farm (most of the benign accounts still banned at
+-- 10M accounts). An IP value is left out where every member holding it also holds one shared
+-- network value of the community: the network stands for both. Keys are hashes, so the IP's
+-- own network is not known here; a network all of the IP's holders share is (it is the IP's own
+-- unless that one is unlinked, when the IP stays).
 with
 
 members as (
@@ -26,15 +33,34 @@ held as (
     where stats.linked
 ),
 
+shared_keys as (
+    select community, kind, key, count(*) as n_members
+    from held
+    group by community, kind, key
+    having count(*) >= 2
+),
+
+-- The shared IPs every holder of which also holds one shared network value (/24 or /64).
+ips_in_a_network as (
+    select distinct ips.community, ips.kind, ips.key
+    from shared_keys as ips
+    inner join held as ip_held
+        on ip_held.community = ips.community and ip_held.kind = 'ip' and ip_held.key = ips.key
+    inner join held as network_held
+        on network_held.account_idx = ip_held.account_idx and network_held.kind = 'prefix'
+    where ips.kind = 'ip'
+    group by ips.community, ips.kind, ips.key, ips.n_members, network_held.key
+    having count(*) = ips.n_members
+),
+
 shared as (
     select
         community,
         kind,
         key,
         row_number() over (order by community, kind, key) - 1 as value_id
-    from held
-    group by community, kind, key
-    having count(*) >= 2
+    from shared_keys
+    anti join ips_in_a_network using (community, kind, key)
 ),
 
 final as (

@@ -72,3 +72,37 @@ def test_rows_are_values_two_members_of_one_community_share():
 def test_excluded_families_and_unlinked_values_give_no_rows():
     got = member_values(KEYS, exclude_families=("behaviour",), unlink=("ip", "ip1"))
     assert got == [(0, 0, False), (1, 0, False)]
+
+
+def test_an_ip_whose_holders_all_share_a_network_is_left_to_the_network():
+    """Accounts 1 and 2 share an IP and its /24: one coincidence, one vertex (the /24), so that
+    the /24 can be a cut vertex (as two, neither would be)."""
+    keys = [*KEYS, (1, "prefix", "net1"), (2, "prefix", "net1")]
+    # values: 0 = card, 1 = the /24 (the IP left out), 2 = the template
+    assert member_values(keys) == [
+        (0, 0, False),
+        (1, 0, False),
+        (1, 1, True),
+        (2, 1, True),
+        (3, 2, True),
+        (4, 2, True),
+    ]
+
+
+def test_an_ip_stays_where_its_holders_share_no_network_value():
+    # Accounts 0 and 1 share a /24 that 2, the IP's other holder, does not hold (its IP is not
+    # in it): two values, the IP and the /24. values: 0 = card, 1 = IP, 2 = /24, 3 = template
+    keys = [*KEYS, (0, "prefix", "net1"), (1, "prefix", "net1")]
+    assert member_values(keys) == [
+        (0, 0, False),
+        (1, 0, False),
+        (1, 1, True),
+        (2, 1, True),
+        (0, 2, True),
+        (1, 2, True),
+        (3, 3, True),
+        (4, 3, True),
+    ]
+    # Both hold the IP's /24 but it is unlinked (held by too many): the IP stays, alone.
+    keys = [*KEYS, (1, "prefix", "net1"), (2, "prefix", "net1")]
+    assert member_values(keys, unlink=("prefix", "net1")) == member_values(KEYS)
