@@ -104,10 +104,12 @@ class EvaluationReport:
     # Ban-list ids that were not scored: not in truth, or quarantined (a stale export).
     ban_list_ignored: int = 0
     baseline_min_size: int = 2
-    # Accounts weakly tied to a flagged cluster (pruned out of it: not banned, in the review
-    # queue) and how many of them are farm accounts.
+    # Accounts weakly tied to a flagged cluster (pruned out of it: not banned) and how many of
+    # them are farm accounts; and of those, the ones tied strongly enough for the review queue.
     weak_ties: int = 0
     weak_ties_farm: int = 0
+    weak_ties_queued: int = 0
+    weak_ties_queued_farm: int = 0
 
 
 def evaluate(
@@ -132,7 +134,8 @@ def evaluate(
         baseline_banned=in_warehouse & pl.col("account_id").is_in(tables.baseline_ids.implode()),
     )
     scored_ban_ids = scored.filter(pl.col("banned"))["account_id"]
-    weak = scored.filter(pl.col("account_id").is_in(tables.weak_ties.implode()))
+    weak = scored.join(tables.weak_ties, on="account_id", how="inner")
+    queued = weak.filter(pl.col("review"))
 
     return EvaluationReport(
         overall=_metrics(scored, "banned"),
@@ -150,6 +153,8 @@ def evaluate(
         baseline_min_size=baseline_min_size,
         weak_ties=weak.height,
         weak_ties_farm=int(weak["is_farm"].sum()),
+        weak_ties_queued=queued.height,
+        weak_ties_queued_farm=int(queued["is_farm"].sum()),
     )
 
 
@@ -200,7 +205,7 @@ class _WarehouseView:
     baseline_ids: pl.Series
     flagged_clusters: int
     flagged_members: pl.DataFrame  # cluster_id, account_id
-    weak_ties: pl.Series  # accounts weakly tied to a flagged cluster (the review queue's)
+    weak_ties: pl.DataFrame  # account_id, review: weakly tied to a flagged cluster
 
 
 def warehouse_config() -> dict[str, Any]:
@@ -246,16 +251,7 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
             where c.flagged
             """
         ).pl()
-        # Warehouses published before weak ties existed have none to count.
-        weak_ties = (
-            con.sql(
-                "select distinct t.account_id::varchar as account_id "
-                "from published.cluster_weak_ties as t "
-                "inner join published.clusters as c using (cluster_id) where c.flagged"
-            ).pl()["account_id"]
-            if not missing_tables(con, ["published.cluster_weak_ties"])
-            else pl.Series("account_id", [], dtype=pl.String)
-        )
+        weak_ties = _weak_ties(con)
         flagged = _baseline_flags(con, signups, baseline_min_size)
     except duckdb.Error as exc:
         raise EvaluationError(f"cannot read warehouse {path}: {_one_line(exc)}") from exc
@@ -269,6 +265,28 @@ def _read_warehouse(path: Path, baseline_min_size: int) -> _WarehouseView:
         flagged_members=flagged_members,
         weak_ties=weak_ties,
     )
+
+
+def _weak_ties(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Accounts weakly tied to a flagged cluster, and whether the review queue lists them.
+    Warehouses published before weak ties existed have none; before the review floor, every
+    weak tie of a flagged cluster was listed."""
+    if missing_tables(con, ["published.cluster_weak_ties"]):
+        return pl.DataFrame(schema={"account_id": pl.String, "review": pl.Boolean})
+    columns = {
+        row[0]
+        for row in con.sql(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'published' and table_name = 'cluster_weak_ties'"
+        ).fetchall()
+    }
+    review = "t.review" if "review" in columns else "true"
+    return con.sql(
+        f"select t.account_id::varchar as account_id, bool_or({review}) as review "
+        "from published.cluster_weak_ties as t "
+        "inner join published.clusters as c using (cluster_id) where c.flagged "
+        "group by t.account_id"
+    ).pl()
 
 
 def _baseline_flags(
@@ -464,8 +482,12 @@ def format_report(report: EvaluationReport) -> str:
             ],
             ["ban list rows not scored (unknown or quarantined)", f"{report.ban_list_ignored:,}"],
             [
-                "weakly tied to a flagged cluster (review, not banned): farm / all",
+                "weakly tied to a flagged cluster (not banned): farm / all",
                 f"{report.weak_ties_farm:,} / {report.weak_ties:,}",
+            ],
+            [
+                "  of them in the review queue (tie_strength >= floor): farm / all",
+                f"{report.weak_ties_queued_farm:,} / {report.weak_ties_queued:,}",
             ],
         ],
         left=1,

@@ -33,6 +33,11 @@ class CommunityConfig(dg.Config):
     # part of them hangs on alone (graph/splitting.py): a household that shares its home IP
     # with one farm account is not the farm.
     cut_at_chance_values: bool = True
+    # A flagged cluster's weak ties go to the review queue from this summed edge weight up: above
+    # a /24 (0.15) or a template (0.2) shared with one member, which strangers share by the
+    # thousand; from an exact IP or a BIN with a postcode on. At 1M accounts 13,550 ties became
+    # 2,459, with 2,016 of the 2,109 farm accounts among them (docs/architecture.md).
+    min_tie_strength_to_review: float = 0.25
     # The edges' families left out (ablation): their values neither link nor hold a part.
     exclude_families: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
 
@@ -127,7 +132,9 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         con.execute(
             "create or replace table communities.weak_ties as "
             "select account_idx::integer as account_idx, community::integer as community, "
-            "strength::double as strength from ties order by account_idx"
+            "strength::double as strength, strength >= $floor as review "
+            "from ties order by account_idx",
+            {"floor": config.min_tie_strength_to_review},
         )
     sizes = np.bincount(membership[membership >= 0]) if kept.size else np.zeros(0, np.int64)
     return dg.MaterializeResult(

@@ -10,7 +10,7 @@ sees half a file and an export never appears before the tables that explain it.
 - `ban_list_diff.csv`: accounts added to and removed from the ban list since the ban_list.csv
   that was in place before this run (on the first run, every account is added).
 - `review_queue.csv`: members of review-tier clusters and accounts weakly tied to flagged
-  ones, riskiest cluster first.
+  ones, riskiest cluster first, and a cluster's weak ties strongest first.
 - The guard: a ban list that would ban more than `max_ban_share` of the active accounts is held
   back. The previous ban_list.csv (and its diff and history) stay as they were, the would-be
   list and diff go to `held/` for inspection, the warehouse is still published so analysts can
@@ -42,9 +42,9 @@ _BAN_LIST_SQL = (
 )
 _REVIEW_SQL = (
     "select cluster_id, account_id, risk_score, cluster_size, "
-    "array_to_string(families, ';') as families, evidence, allowlisted, tie "
+    "array_to_string(families, ';') as families, evidence, allowlisted, tie, tie_strength "
     "from published.review_queue "
-    "order by risk_score desc, cluster_size desc, cluster_id, account_id"
+    "order by risk_score desc, cluster_size desc, cluster_id, tie, tie_strength desc, account_id"
 )
 
 

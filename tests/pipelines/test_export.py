@@ -21,8 +21,9 @@ from pipelines.sql import read_sql
 
 # Ten active accounts (a0..a9) and two without any session or API use (i0, i1).
 # Clusters: F1 flagged (a0 a1 a2), F2 flagged (a3 a4), R1 review (a5 a6 a7), R2 review (a8 a9),
-# C1 clear (i0 i1). Accounts weakly tied to a cluster (pruned out of it): w0 to F1, w1 to R1,
-# w2 to C1; only a flagged cluster's weak ties are worth a review.
+# C1 clear (i0 i1). Accounts weakly tied to a cluster (pruned out of it): w0, w3 and w4 to F1,
+# w1 to R1, w2 to C1; only a flagged cluster's weak ties are worth a review, and only those
+# tied by more than the floor (w4 is not: review false).
 CLUSTERS = [
     ("F1", 3, 0.99, True, False, ["identity", "payment"], "3 accounts; [identity] one mailbox"),
     ("F2", 2, 0.95, True, False, ["network", "timing"], "2 accounts; [network] one device"),
@@ -37,7 +38,13 @@ MEMBERS = {
     "R2": ["a8", "a9"],
     "C1": ["i0", "i1"],
 }
-WEAK_TIES = [("F1", "w0", 0.5), ("R1", "w1", 0.35), ("C1", "w2", 0.5)]
+WEAK_TIES = [
+    ("F1", "w0", 0.35, True),
+    ("F1", "w3", 0.5, True),
+    ("F1", "w4", 0.15, False),
+    ("R1", "w1", 0.35, True),
+    ("C1", "w2", 0.5, True),
+]
 ACTIVE = [f"a{i}" for i in range(10)]
 
 
@@ -82,9 +89,9 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     )
     connection.execute(
         "create table published.cluster_weak_ties "
-        "(cluster_id varchar, account_id varchar, tie_strength double)"
+        "(cluster_id varchar, account_id varchar, tie_strength double, review boolean)"
     )
-    connection.executemany("insert into published.cluster_weak_ties values (?, ?, ?)", WEAK_TIES)
+    connection.executemany("insert into published.cluster_weak_ties values (?, ?, ?, ?)", WEAK_TIES)
     rebuild_ban_list(connection)
     connection.execute(
         f"create view published.review_queue as {read_sql(view_sql('review_queue'))}"
@@ -213,11 +220,13 @@ def test_review_queue_lists_review_members_and_weak_ties_riskiest_first(con, tmp
         "evidence",
         "allowlisted",
         "tie",
+        "tie_strength",
     ]
-    # The weak tie of flagged F1 (0.99; its members are banned, not queued), then R2 (0.70)
-    # before R1 (0.60); weak ties of review and clear clusters are not in the queue, nor are
-    # clear clusters.
+    # The weak ties of flagged F1 (0.99; its members are banned, not queued), strongest first,
+    # but for w4 (below the floor); then R2 (0.70) before R1 (0.60); weak ties of review and
+    # clear clusters are not in the queue, nor are clear clusters.
     assert [(r["cluster_id"], r["account_id"], r["allowlisted"], r["tie"]) for r in queue] == [
+        ("F1", "w3", "false", "weak"),
         ("F1", "w0", "false", "weak"),
         ("R2", "a8", "false", "member"),
         ("R2", "a9", "false", "member"),
@@ -225,8 +234,9 @@ def test_review_queue_lists_review_members_and_weak_ties_riskiest_first(con, tmp
         ("R1", "a6", "true", "member"),
         ("R1", "a7", "false", "member"),
     ]
-    assert queue[1]["evidence"] == "2 accounts; [payment] one card"
-    assert (plan.review_rows, plan.review_clusters) == (6, 3)
+    assert [r["tie_strength"] for r in queue[:3]] == ["0.5", "0.35", ""]
+    assert queue[2]["evidence"] == "2 accounts; [payment] one card"
+    assert (plan.review_rows, plan.review_clusters) == (7, 3)
 
 
 def test_active_accounts_are_signups_with_sessions_or_api_use(con, tmp_path):
@@ -266,7 +276,7 @@ def test_guard_holds_a_list_that_bans_too_many(con, tmp_path):
     assert len(held) == 10
     assert {r["change"] for r in rows(exports / "held" / "ban_list_diff.csv")} == {"added"}
     # Every cluster but C1 is flagged now: the queue holds their weak ties only.
-    assert [r["account_id"] for r in rows(exports / "review_queue.csv")] == ["w0", "w1"]
+    assert [r["account_id"] for r in rows(exports / "review_queue.csv")] == ["w3", "w0", "w1"]
     # Raised limit: the list goes out, its diff is against the list that was in force, and
     # the held files go away.
     plan = publish(con, exports, share=1.0)

@@ -254,7 +254,8 @@ def test_evaluation_report_with_ablation_and_held_out_styles(first_run, world, t
 def test_weak_ties_are_the_pruned_accounts_with_their_summed_weight(first_run):
     """Oracle from the published edges: a weak tie is no member of any cluster, its tie_strength
     is its summed edge weight to the cluster's members, and below what membership needs; the
-    review queue lists those of flagged clusters (and only those) as 'weak'."""
+    review queue lists those of flagged clusters (and only those) as 'weak', from the review
+    floor up."""
     from pipelines.communities.assets import CommunityConfig
 
     ties = query(
@@ -285,11 +286,20 @@ def test_weak_ties_are_the_pruned_accounts_with_their_summed_weight(first_run):
         first_run,
         "select cluster_id, account_id from published.review_queue where tie = 'weak' order by all",
     )
+    floor = CommunityConfig().min_tie_strength_to_review
     assert queued == query(
         first_run,
         "select cluster_id, account_id from published.cluster_weak_ties "
-        "join published.clusters using (cluster_id) where flagged order by all",
+        "join published.clusters using (cluster_id) "
+        f"where flagged and tie_strength >= {floor} order by all",
     )
+    assert queued
+    # The review flag is the floor, on every tie (those of unflagged clusters too).
+    assert query(
+        first_run,
+        "select count(*) from published.cluster_weak_ties "
+        f"where review <> (tie_strength >= {floor})",
+    ) == [(0,)]
 
 
 def test_a_check_catches_a_weak_tie_that_is_a_member(first_run, tmp_path):
@@ -297,7 +307,7 @@ def test_a_check_catches_a_weak_tie_that_is_a_member(first_run, tmp_path):
         first_run,
         tmp_path,
         "insert into publish_next.cluster_weak_ties "
-        "select cluster_id, account_id, 0.1 from publish_next.cluster_members limit 1",
+        "select cluster_id, account_id, 0.1, false from publish_next.cluster_members limit 1",
     )
     assert found["weak_ties_are_not_members"][0] == 1
 

@@ -102,7 +102,7 @@ def test_query_results_agree_with_the_tables(run, params):
         ).fetchall()[0]
         review_clusters = con.sql(
             "select count(*) from published.clusters where review or (flagged and cluster_id "
-            "in (select cluster_id from published.cluster_weak_ties))"
+            "in (select cluster_id from published.cluster_weak_ties where review))"
         ).fetchall()[0][0]
     _, members = run_query(run.warehouse, q["cluster_members_shared"], params)
     assert len(members) == size

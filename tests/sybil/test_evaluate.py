@@ -57,8 +57,9 @@ MEMBERS = [
     ("K4", "a4"),
     ("K4", "c1"),
 ]
-# Pruned out of a cluster: b2 (farm) and u2 (benign) tied to flagged ones, u3 to K4 (not).
-WEAK_TIES = [("K1", "b2"), ("K2", "u2"), ("K4", "u3")]
+# Pruned out of a cluster: b2 (farm) and u2 (benign) tied to flagged ones, u3 to K4 (not);
+# u2's tie is below the review floor (review false).
+WEAK_TIES = [("K1", "b2", True), ("K2", "u2", False), ("K4", "u3", True)]
 # Ban list: v1 is allowlisted (a pipeline bug the report must surface); c2 is quarantined and
 # x9 unknown to truth, so neither is scored.
 BAN_LIST = [
@@ -130,7 +131,9 @@ def write_world(
         MEMBERS, schema={"cluster_id": pl.String, "account_id": pl.String}, orient="row"
     )
     weak_ties = pl.DataFrame(
-        WEAK_TIES, schema={"cluster_id": pl.String, "account_id": pl.String}, orient="row"
+        WEAK_TIES,
+        schema={"cluster_id": pl.String, "account_id": pl.String, "review": pl.Boolean},
+        orient="row",
     )
     frames = {
         "published.cluster_weak_ties": weak_ties,
@@ -236,13 +239,24 @@ def test_weak_ties_of_flagged_clusters_counted_with_their_farm_accounts(
     report: EvaluationReport, tmp_path: Path
 ) -> None:
     assert (report.weak_ties, report.weak_ties_farm) == (2, 1)
-    assert "1 / 2" in format_report(report)
+    assert (report.weak_ties_queued, report.weak_ties_queued_farm) == (1, 1)
+    lines = format_report(report).splitlines()
+    assert any("weakly tied" in line and line.endswith("1 / 2") for line in lines)
+    assert any("review queue" in line and line.endswith("1 / 1") for line in lines)
     # A warehouse published before weak ties existed has none.
     (tmp_path / "older").mkdir()
     older = evaluate(
         *write_world(tmp_path / "older", skip_tables=frozenset({"published.cluster_weak_ties"}))
     )
-    assert (older.weak_ties, older.weak_ties_farm) == (0, 0)
+    assert (older.weak_ties, older.weak_ties_farm, older.weak_ties_queued) == (0, 0, 0)
+    # One published before the review floor listed every weak tie of a flagged cluster.
+    (tmp_path / "floorless").mkdir()
+    truth, warehouse, exports = write_world(tmp_path / "floorless")
+    con = duckdb.connect(str(warehouse))
+    con.execute("alter table published.cluster_weak_ties drop column review")
+    con.close()
+    floorless = evaluate(truth, warehouse, exports)
+    assert (floorless.weak_ties, floorless.weak_ties_queued) == (2, 2)
 
 
 def test_allowlisted_and_quarantined_counts(report: EvaluationReport) -> None:
