@@ -49,14 +49,26 @@ def split_at_chance_values(
         raise ValueError("an incidence row names an account outside every community")
     if acc.size and np.any(m[acc] != _value_community(m[acc], val, n_values)[val]):
         raise ValueError("a value is shared across communities: values belong to one")
+    # Accounts joined by identifying values (never cut) are contracted into one node first,
+    # through those values: no chance value is contracted, so whether it is a cut vertex and
+    # what its removal separates stay the same, and the graph igraph builds is a quarter of the
+    # rows at 1M accounts (building it took most of the time).
+    held_by_chance = is_chance[val]
+    root = merge_links(
+        np.arange(n + n_values, dtype=np.int64),
+        acc[~held_by_chance],
+        n + val[~held_by_chance],
+    )
+    pairs = np.sort(root[acc[held_by_chance]] * n_values + val[held_by_chance])
+    pairs = pairs[np.flatnonzero(np.diff(pairs, prepend=-1))]  # np.unique hashes: 3x slower
+    node, chance_value = np.divmod(pairs, n_values)
     bipartite = igraph.Graph(n + n_values)
-    bipartite.add_edges(np.column_stack([acc, n + val]))
+    bipartite.add_edges(np.column_stack([node, n + chance_value]))
     cut = np.asarray(bipartite.articulation_points(), dtype=np.int64)
     cut = cut[cut >= n] - n
-    cut = cut[is_chance[cut]]
-    kept = ~np.isin(val, cut)
+    kept = ~np.isin(chance_value, cut)
     # The parts on the arrays: building a second igraph graph cost 5x as much at 1M accounts.
-    part = merge_links(np.arange(n + n_values, dtype=np.int64), acc[kept], n + val[kept])[:n]
+    part = merge_links(root, node[kept], n + chance_value[kept])[:n]
     # Members without shared values (none once pruned) make one part per community.
     inside = np.flatnonzero(m >= 0)
     out = np.full(n, -1, dtype=np.int32)
