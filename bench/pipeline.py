@@ -4,8 +4,9 @@
 `sybil.runner.run_pipeline` once and writes its outcome, each step's start and end (Unix time)
 and timing marks taken inside the communities step.
 
-The marks come from wrapping, in this process only, `detect_communities` and
-`prune_weak_members` as the communities asset calls them and `prepare_edges` and
+The marks come from wrapping, in this process only, `detect_communities`,
+`prune_weak_members`, `_cut_at_chance_values` (the member-value SQL and the split) and
+`split_at_chance_values` as the communities asset calls them and `prepare_edges` and
 `graph_from_edges` as `graph.communities` calls them. Nothing in `pipelines/` or `graph/` is
 edited; a wrapper whose target has been renamed is skipped, and the report then gives graph
 build and communities together.
@@ -27,6 +28,8 @@ MARKS: list[tuple[str, float, float]] = []
 _HOOKS: tuple[tuple[str, str], ...] = (
     ("pipelines.communities.assets", "detect_communities"),
     ("pipelines.communities.assets", "prune_weak_members"),
+    ("pipelines.communities.assets", "_cut_at_chance_values"),
+    ("pipelines.communities.assets", "split_at_chance_values"),
     ("graph.communities", "prepare_edges"),
     ("graph.communities", "graph_from_edges"),
 )

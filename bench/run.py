@@ -439,6 +439,10 @@ def communities_detail(step: st.Span, marks: Sequence[st.Span]) -> dict[str, flo
         - total("prepare_edges")
         - total("graph_from_edges"),
         "prune": total("prune_weak_members"),
+        # The cut (between the two prunings): the member-value SQL, then the graph work.
+        "cut_member_values": total("_cut_at_chance_values") - total("split_at_chance_values"),
+        "cut_split": total("split_at_chance_values"),
+        # Weak ties and the tables, after the last pruning.
         "write_table": (step.end - prune[-1].end) if prune else 0.0,
     }
     return {k: round(v, 3) for k, v in detail.items()}

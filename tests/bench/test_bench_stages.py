@@ -126,7 +126,10 @@ def test_pipeline_figures_from_step_spans_and_marks() -> None:
             ["prepare_edges", 4.0, 4.5],
             ["graph_from_edges", 4.5, 5.0],
             ["detect_communities", 4.0, 6.0],
-            ["prune_weak_members", 6.0, 6.5],
+            ["prune_weak_members", 6.0, 6.1],
+            ["split_at_chance_values", 6.2, 6.3],
+            ["_cut_at_chance_values", 6.1, 6.3],
+            ["prune_weak_members", 6.3, 6.5],
         ],
     }
     samples = [(t / 2, int(t * 10)) for t in range(0, 20)]
@@ -141,6 +144,9 @@ def test_pipeline_figures_from_step_spans_and_marks() -> None:
     detail = figures["communities_detail"]
     assert detail["open_and_load_edges"] == pytest.approx(1.0)
     assert detail["components_leiden_labels"] == pytest.approx(1.0)
+    assert detail["prune"] == pytest.approx(0.3)
+    assert detail["cut_member_values"] == pytest.approx(0.1)
+    assert detail["cut_split"] == pytest.approx(0.1)
     assert detail["write_table"] == pytest.approx(0.5)
     assert sum(detail.values()) == pytest.approx(4.0)
 
@@ -211,3 +217,13 @@ def test_a_run_records_the_steps_slower_than_the_results_it_replaces() -> None:
         fresh = entry(65.0)
         compare_steps(fresh, before)
         assert "slower_than_previous" not in fresh["systems"]["pipeline"]
+
+
+def test_every_timing_hook_names_a_function_that_exists() -> None:
+    """A renamed function would be skipped silently and its time would move to another part."""
+    import importlib
+
+    from bench.pipeline import _HOOKS
+
+    for module_name, attr in _HOOKS:
+        assert callable(getattr(importlib.import_module(module_name), attr, None)), attr
