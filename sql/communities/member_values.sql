@@ -24,20 +24,27 @@ kinds as (
     where not list_contains($exclude_families::varchar[], family)
 ),
 
-held as (
-    select distinct members.account_idx, members.community, keys.kind, keys.key
+-- Each member's keys (features.account_keys holds each account, kind and key once). Not
+-- materialized: every reader takes a part of it (the groups, the IPs and networks, the rows).
+held as not materialized (
+    select members.account_idx, members.community, keys.kind, keys.key
     from members
     inner join features.account_keys as keys using (account_idx)
-    inner join features.key_stats as stats using (kind, key)
     semi join kinds using (kind)
-    where stats.linked
 ),
 
+-- Grouped before they meet key_stats: joining every member key with it was a third of the
+-- query at 1M accounts (8.4 s -> 6.3 s).
 shared_keys as (
-    select community, kind, key, count(*) as n_members
-    from held
-    group by community, kind, key
-    having count(*) >= 2
+    select shared.community, shared.kind, shared.key, shared.n_members
+    from (
+        select community, kind, key, count(*) as n_members
+        from held
+        group by community, kind, key
+        having count(*) >= 2
+    ) as shared
+    inner join features.key_stats as stats using (kind, key)
+    where stats.linked
 ),
 
 -- The shared IPs every holder of which also holds one shared network value (/24 or /64).
@@ -48,6 +55,9 @@ ips_in_a_network as (
         on ip_held.community = ips.community and ip_held.kind = 'ip' and ip_held.key = ips.key
     inner join held as network_held
         on network_held.account_idx = ip_held.account_idx and network_held.kind = 'prefix'
+    semi join shared_keys as networks
+        on networks.community = ips.community and networks.kind = 'prefix'
+        and networks.key = network_held.key
     where ips.kind = 'ip'
     group by ips.community, ips.kind, ips.key, ips.n_members, network_held.key
     having count(*) = ips.n_members
