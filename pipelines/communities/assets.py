@@ -147,6 +147,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "pruned_members": int((result.membership >= 0).sum() - kept.size),
             "communities_before_cuts": pruned_communities,
             "weak_ties": int(tied.size),
+            "weak_ties_to_review": int((tie_strength >= config.min_tie_strength_to_review).sum()),
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
             "quality": float(result.quality),
