@@ -119,8 +119,14 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
     tied, tied_to, tie_strength = weak_ties(
         result.membership, membership, src=src, dst=dst, weight=weight
     )
+    to_review = tie_strength >= config.min_tie_strength_to_review
     ties = pl.DataFrame(  # noqa: F841 (read by the SQL below)
-        {"account_idx": tied.astype(np.int32), "community": tied_to, "strength": tie_strength}
+        {
+            "account_idx": tied.astype(np.int32),
+            "community": tied_to,
+            "strength": tie_strength,
+            "review": to_review,
+        }
     )
     with warehouse.connect() as con:
         con.execute("create schema if not exists communities")
@@ -132,9 +138,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
         con.execute(
             "create or replace table communities.weak_ties as "
             "select account_idx::integer as account_idx, community::integer as community, "
-            "strength::double as strength, strength >= $floor as review "
-            "from ties order by account_idx",
-            {"floor": config.min_tie_strength_to_review},
+            "strength::double as strength, review from ties order by account_idx"
         )
     sizes = np.bincount(membership[membership >= 0]) if kept.size else np.zeros(0, np.int64)
     return dg.MaterializeResult(
@@ -147,7 +151,7 @@ def account_communities(config: CommunityConfig, warehouse: Warehouse) -> dg.Mat
             "pruned_members": int((result.membership >= 0).sum() - kept.size),
             "communities_before_cuts": pruned_communities,
             "weak_ties": int(tied.size),
-            "weak_ties_to_review": int((tie_strength >= config.min_tie_strength_to_review).sum()),
+            "weak_ties_to_review": int(to_review.sum()),
             "accounts_in_communities": int(sizes.sum()) if sizes.size else 0,
             "modularity": float(result.modularity),
             "quality": float(result.quality),
