@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import polars as pl
 
+from graph.splitting import split_at_chance_values
 from pipelines.ingest.reader import load_reference
 from pipelines.sql import create_table, read_sql
 
@@ -106,3 +108,21 @@ def test_an_ip_stays_where_its_holders_share_no_network_value():
     # Both hold the IP's /24 but it is unlinked (held by too many): the IP stays, alone.
     keys = [*KEYS, (1, "prefix", "net1"), (2, "prefix", "net1")]
     assert member_values(keys, unlink=("prefix", "net1")) == member_values(KEYS)
+
+
+def test_an_account_tied_by_an_ip_and_its_network_alone_is_cut_off():
+    """The rows as the communities step splits on them: account 2 shares only an IP and its /24
+    with account 1 (0 and 1 share a card), one coincidence, so it leaves community 0; as two
+    values (the IP kept beside its /24) neither was a cut vertex and it stayed."""
+    keys = [
+        (0, "card", "c1"), (1, "card", "c1"),
+        (1, "ip", "ip1"), (2, "ip", "ip1"),
+        (1, "prefix", "net1"), (2, "prefix", "net1"),
+    ]  # fmt: skip
+    rows = np.array(member_values(keys), dtype=np.int64).reshape(-1, 3)
+    chance = np.zeros(int(rows[:, 1].max()) + 1, dtype=bool)
+    chance[rows[:, 1]] = rows[:, 2].astype(bool)
+    membership = np.array([MEMBERS.get(a, -1) for a in range(6)])
+    parts = split_at_chance_values(membership, account=rows[:, 0], value=rows[:, 1], chance=chance)
+    assert parts[0] == parts[1] >= 0
+    assert parts[2] == -1
