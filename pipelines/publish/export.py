@@ -44,7 +44,10 @@ _REVIEW_SQL = (
     "select cluster_id, account_id, risk_score, cluster_size, "
     "array_to_string(families, ';') as families, evidence, allowlisted, tie, tie_strength "
     "from published.review_queue "
-    "order by risk_score desc, cluster_size desc, cluster_id, tie, tie_strength desc, account_id"
+    # A cluster's rows are all members (review tier) or all weak ties (flagged), these strongest
+    # first.
+    "order by risk_score desc, cluster_size desc, cluster_id, tie_strength desc nulls last, "
+    "account_id"
 )
 
 
